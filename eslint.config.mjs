@@ -1,0 +1,52 @@
+// Lint rules. workflows/ is the deterministic sandbox: no Node built-ins, no clocks, no randomness
+// outside the SDK's deterministic replacements, no imports of activities' implementations.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', '.state/', '.venv/', 'dist/', 'artifacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
+          patterns: [
+            { group: ['../activities/*', '!../activities/types'], message: 'Workflows import activity types only (import type).' },
+            { group: ['../src/trainer/process*', '../src/devserver/*'], message: 'No I/O in workflow code.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflow code must not read the process.' },
+        { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'require', message: 'Use imports.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Non-deterministic; derive randomness from the seed.' },
+        { object: 'Date', property: 'now', message: 'Use workflow time from @temporalio/workflow (Date is replaced in the sandbox, but be explicit).' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Avoid wall-clock reads in workflow code.' },
+        { selector: "ImportExpression", message: 'No dynamic imports in workflow code.' },
+      ],
+    },
+  },
+);
