@@ -1,0 +1,4 @@
+/** The workflows a CPU worker registers. */
+export { pipelineWorkflow } from './pipeline';
+export { stageWorkflow } from './stage';
+export { trialWorkflow } from './trial';
