@@ -24,7 +24,9 @@ export interface NvidiaSmiSamplerOptions {
 export function parseNvidiaSmiMemory(out: string): number[] {
   return out
     .split(/\r?\n/)
-    .map((l) => Number(l.trim().replace(/\s*MiB$/i, '')))
+    .map((l) => l.trim().replace(/\s*MiB$/i, ''))
+    .filter((l) => /^\d+(?:\.\d+)?$/.test(l))
+    .map(Number)
     .filter((n) => Number.isFinite(n) && n >= 0);
 }
 
