@@ -76,6 +76,110 @@ program
     process.once('SIGTERM', () => void stop());
   });
 
+connectionOptions(
+  program
+    .command('start')
+    .description('Launch the pipeline described by a config file, or attach to it if it is already running (the workflow id is its name).')
+    .requiredOption('-c, --config <file>', 'pipeline config (YAML or JSON; see `vibeopt init`)'),
+).action(async (o) => {
+  const { startCommand } = await import('./client-commands');
+  await startCommand({ config: o.config, address: o.address, namespace: o.namespace, profile: o.profile });
+});
+
+function pipelineOption(cmd: Command) {
+  return connectionOptions(cmd.requiredOption('-p, --pipeline <id>', 'pipeline name (its workflow id)'));
+}
+
+pipelineOption(program.command('status').description('Print the pipeline, its stages, the running trials with step, loss and ETA.'))
+  .option('--json', 'print the raw state as JSON', false)
+  .action(async (o) => {
+    const { statusCommand } = await import('./client-commands');
+    await statusCommand({ pipeline: o.pipeline, json: o.json, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('watch').description('Follow the pipeline live until it ends: a redrawn view on a terminal, one line per event otherwise.'))
+  .option('--plain', 'one line per event even on a terminal', false)
+  .action(async (o) => {
+    const { watchCommand } = await import('./client-commands');
+    await watchCommand({ pipeline: o.pipeline, plain: o.plain, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('stop-stage').description('Stop the running stage (or --stage NAME); the pipeline goes on with the next stage.'))
+  .option('--stage <name>', 'stage name (default: the running one)')
+  .option('--now', 'cancel running trials and kill their processes (default: let them finish)', false)
+  .action(async (o) => {
+    const { stopStageCommand } = await import('./client-commands');
+    await stopStageCommand({ pipeline: o.pipeline, stage: o.stage, now: o.now, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('stop').description('Stop the pipeline: the running stage stops and no later stage starts.'))
+  .option('--now', 'cancel running trials (default: let them finish)', false)
+  .action(async (o) => {
+    const { stopPipelineCommand } = await import('./client-commands');
+    await stopPipelineCommand({ pipeline: o.pipeline, now: o.now, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('set-budget').description('Change the running stage\'s budget.'))
+  .option('--stage <name>', 'stage name (default: the running one)')
+  .option('--max-trials <n>', 'trials to start in the stage', int('--max-trials', 1))
+  .option('--max-gpu-hours <h>', 'GPU-hours for the stage', positive('--max-gpu-hours'))
+  .option('--target-loss <loss>', 'end the stage once a trial reaches this loss', (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError('--target-loss must be a number');
+    return n;
+  })
+  .action(async (o) => {
+    const patch = Object.fromEntries(Object.entries({ maxTrials: o.maxTrials, maxGpuHours: o.maxGpuHours, targetLoss: o.targetLoss }).filter(([, v]) => v !== undefined));
+    if (Object.keys(patch).length === 0) throw new InvalidArgumentError('give at least one of --max-trials, --max-gpu-hours, --target-loss');
+    const { stageUpdateCommand } = await import('./client-commands');
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'budget', patch }, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('set-parallelism').description('Change how many trials of the running stage run at once.'))
+  .option('--stage <name>', 'stage name (default: the running one)')
+  .argument('<n>', 'trials at once (one per GPU)', int('parallelism', 1))
+  .action(async (n, o) => {
+    const { stageUpdateCommand } = await import('./client-commands');
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'parallelism', parallelism: n }, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('enqueue').description('Run this config next in the running stage.'))
+  .option('--stage <name>', 'stage name (default: the running one)')
+  .argument('<json>', 'the config as JSON, e.g. \'{"learning_rate":3e-5,...}\' with every parameter, or @file.json')
+  .action(async (json, o) => {
+    const { readFileSync } = await import('node:fs');
+    let config: unknown;
+    try {
+      config = JSON.parse(json.startsWith('@') ? readFileSync(json.slice(1), 'utf8') : json);
+    } catch (err) {
+      throw new InvalidArgumentError(`the config is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new InvalidArgumentError('the config must be a JSON object of parameter → value');
+    const { stageUpdateCommand } = await import('./client-commands');
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'enqueue', config: config as Record<string, number | string> }, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+pipelineOption(program.command('exclude').description('Never suggest this value again in the running stage, e.g. a batch size that keeps running out of memory.'))
+  .option('--stage <name>', 'stage name (default: the running one)')
+  .argument('<param>', 'parameter name, e.g. per_device_train_batch_size')
+  .argument('<value>', 'value to exclude, e.g. 8')
+  .action(async (param, value, o) => {
+    const v = value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    const { stageUpdateCommand } = await import('./client-commands');
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'exclude', param, value: v }, address: o.address, namespace: o.namespace, profile: o.profile });
+  });
+
+program
+  .command('init')
+  .description('Write a pipeline config reproducing the seed\'s three-stage plan, every field documented.')
+  .option('-o, --out <file>', 'where to write it (.yaml or .json)', 'vibeopt.yaml')
+  .option('--simulator', 'use the bundled trainer simulator instead of the real VibeVoice trainer', false)
+  .option('--force', 'overwrite an existing file', false)
+  .action(async (o) => {
+    const { initCommand } = await import('./init');
+    initCommand({ out: o.out, simulator: o.simulator, force: o.force });
+  });
+
 program
   .command('suggest')
   .description('The optimizer as a JSON filter: a request on stdin ({space?, observations, pending, count, seed, ...}), suggestions on stdout.')

@@ -7,25 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { parsePipelineConfig, seedPipelineConfig, toPipelineInput } from '../../src/config/pipeline';
 import type { DevServer } from '../../workers/devserver';
 import { pipelineWorkflow } from '../../workflows/pipeline';
-import type { PipelineInput, TrialInput } from '../../workflows/types';
-import { startTestServer, startWorkers, tempDir } from '../helpers/env';
-
-/** A small three-stage plan on the simulator, isolated task queues. */
-export function smallPipeline(name: string, opts: { trials?: number[]; parallelism?: number; queue: string }): PipelineInput {
-  const cfg = seedPipelineConfig({ name, simulator: true, oslodataset: 'test/oslo' });
-  cfg.trainer = { preset: 'simulator', timeScale: 20000 };
-  cfg.stages.forEach((st, i) => {
-    st.budget = { maxTrials: opts.trials?.[i] ?? 3 };
-    st.parallelism = opts.parallelism ?? 2;
-    st.initialConfigs = i === 0 ? 'named' : [];
-    st.warmStartTopK = i === 0 ? 0 : 1;
-  });
-  const input = toPipelineInput(parsePipelineConfig(cfg, 'test'), { baseDir: tempDir() });
-  return { ...input, gpuTaskQueue: `${opts.queue}-gpu` };
-}
+import type { TrialInput } from '../../workflows/types';
+import { startTestServer, startWorkers } from '../helpers/env';
+import { smallPipeline } from '../helpers/pipeline';
 
 describe('pipeline on a real dev server', () => {
   let server: DevServer;
