@@ -124,7 +124,7 @@ test('cancellation kills the trainer process group and rethrows CancelledFailure
 });
 
 test('worker crash mid-way, retried attempt resumes from the newest checkpoint with the same total steps', async () => {
-  const reference = await new MockActivityEnvironment().run(acts().train, input());
+  const reference: TrainResult = await new MockActivityEnvironment().run(acts().train, input());
   const inp = input({}, { VIBEOPT_SIM_TIME_SCALE: '15000', VIBEOPT_SIM_MIN_STEP_MS: '4' });
   const outDir = path.join(root, 'p1', 'stage1', inp.trialId);
   const env1 = new MockActivityEnvironment();
@@ -144,7 +144,7 @@ test('worker crash mid-way, retried attempt resumes from the newest checkpoint w
   const env2 = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: last });
   const fast = { ...inp, trainer: { ...inp.trainer, env: { ...inp.trainer.env, VIBEOPT_SIM_TIME_SCALE: '1e9', VIBEOPT_SIM_MIN_STEP_MS: '0' } } };
   // The config and OOM level are unchanged, so the checkpoints are this trial's.
-  const r = await env2.run(acts().train, fast);
+  const r: TrainResult = await env2.run(acts().train, fast);
   assert.ok(r.metrics.resumedFromStep !== null && r.metrics.resumedFromStep >= 200 && r.metrics.resumedFromStep < 600, String(r.metrics.resumedFromStep));
   assert.equal(r.metrics.totalSteps, reference.metrics.totalSteps);
   assert.deepEqual(r.metrics.lossCurve, reference.metrics.lossCurve, 'the whole curve, as if never interrupted');
@@ -160,11 +160,11 @@ test('retry without resume support (or at a new OOM level) restarts cleanly in a
   const outDir = path.join(root, 'p1', 'stage1', inp.trialId);
   assert.ok(fs.existsSync(path.join(outDir, 'checkpoint-200')));
   const noResume = { ...inp, trainer: { ...inp.trainer, supportsResume: false, env: { ...inp.trainer.env, VIBEOPT_SIM_HOST_OOM_AT_STEP: '' } } };
-  const r = await new MockActivityEnvironment({ attempt: 2 }).run(acts().train, noResume);
+  const r: TrainResult = await new MockActivityEnvironment({ attempt: 2 }).run(acts().train, noResume);
   assert.equal(r.metrics.resumedFromStep, null);
   assert.equal(r.metrics.totalSteps, 600);
   const halved = { ...noResume, oomLevel: 1, config: { ...CONFIG, per_device_train_batch_size: 2, gradient_accumulation_steps: 4 }, trainer: { ...noResume.trainer, supportsResume: true } };
-  const r2 = await new MockActivityEnvironment({ attempt: 3 }).run(acts().train, halved);
+  const r2: TrainResult = await new MockActivityEnvironment({ attempt: 3 }).run(acts().train, halved);
   assert.equal(r2.metrics.resumedFromStep, null, 'checkpoints of another batch size are not resumed');
 });
 
@@ -174,7 +174,7 @@ test('secrets from the worker env never appear in TrainInput, TrainResult, heart
   const beats: unknown[] = [];
   const env = new MockActivityEnvironment();
   env.on('heartbeat', (d) => beats.push(d));
-  const ok = await env.run(acts().train, okIn);
+  const ok: TrainResult = await env.run(acts().train, okIn);
   assert.match(fs.readFileSync(path.join(ok.outputDir, 'training.log'), 'utf8'), new RegExp(`HF_TOKEN=${SECRET}`), 'the trainer got the secret');
   const failIn = input({ config: { ...CONFIG, per_device_train_batch_size: 32, ddpm_batch_mul: 8 } }, { VIBEOPT_SIM_ECHO_ENV: 'HF_TOKEN,WANDB_API_KEY' });
   const f = await failureOf(new MockActivityEnvironment().run(acts().train, failIn));
