@@ -20,6 +20,7 @@
  *   VIBEOPT_SIM_IGNORE_SIGTERM=1    ignore SIGTERM (tests the SIGKILL escalation)
  *   VIBEOPT_SIM_SPAWN_CHILD=1       start a helper child process (a data-loader worker) in its group
  *   VIBEOPT_SIM_MIN_STEP_MS  minimum wall milliseconds per step (default 0)
+ *   VIBEOPT_SIM_ECHO_ENV=A,B print these variables to stderr at start (a verbose trainer; redaction tests)
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -213,7 +214,7 @@ function sortKeys(v: unknown): unknown {
 function oomTraceback(needGb: number, gpuGb: number, u: () => number): string {
   const total = gpuGb * 0.9899;
   const inUse = Math.min(total - 0.3, total * (0.97 + 0.02 * u()));
-  const tried = Math.max(0.02, needGb - gpuGb + 0.5 + u() * 2);
+  const tried = Math.min(Math.max(0.02, needGb - gpuGb), 0.5 + u() * 3);
   return [
     'Traceback (most recent call last):',
     '  File "<frozen runpy>", line 198, in _run_module_as_main',
@@ -274,6 +275,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(outputDir, 'sim_children.json'), JSON.stringify([child.pid]));
   }
 
+  for (const name of (env.VIBEOPT_SIM_ECHO_ENV ?? '').split(',').filter(Boolean)) err(`env ${name}=${env[name] ?? ''}\n`);
   // Model loading (stderr, like the real thing), ~2 simulated minutes.
   err(`Loading processor from ${args.get('processor_name_or_path') ?? baseModel}\n`);
   for (let k = 1; k <= 4; k++) {

@@ -234,6 +234,8 @@ export const KNOWN_ERRORS: ReadonlyArray<{ re: RegExp; hint: string }> = [
 export interface TrainerLogStateOptions {
   /** logging_steps of the run: the n-th logged loss is at step n·logging_steps (after a resume, offset). */
   loggingSteps?: number;
+  /** The step training starts from (0, or the resumed checkpoint's): fixes the first logged point. */
+  startStep?: number;
   /** Samples per optimizer step (batch × accumulation × processes), for samples/s from the bar rate. */
   samplesPerStep?: number;
   /** Lines kept for the failure tail. */
@@ -280,7 +282,7 @@ export class TrainerLogState {
     this.pushTail(`${stream === 'stderr' ? '! ' : ''}${line}`, bar !== null);
     if (bar) return this.onBar(bar);
     if (CUDA_OOM_RE.test(line)) this.cudaOomLine ??= line.trim();
-    if (BAD_FLAG_RE.test(line)) this.badFlagLine ??= line.trim();
+    if (BAD_FLAG_RE.test(line)) this.badFlagLine = line.trim(); // the last one: the error, not the traceback's source line
     if (SIGKILL_CHILD_RE.test(line)) this.sigkillChildLine ??= line.trim();
     for (const k of KNOWN_ERRORS) if (k.re.test(line)) this.hints.add(k.hint);
     if (stream === 'stdout' || line.trimStart().startsWith('{')) {
@@ -324,18 +326,20 @@ export class TrainerLogState {
     if (step !== null) this.lossCurve.push({ step, loss });
   }
 
-  /** The step a freshly logged loss belongs to (see TrainerLogStateOptions.loggingSteps). */
+  /**
+   * The step a freshly logged loss belongs to. The Trainer logs exactly every logging_steps, so
+   * after the first point the grid decides; the first point follows from startStep when known
+   * (0, or the resumed checkpoint's step), else from the bar, which may lag or lead the log line by a redraw.
+   * trainer_state.json's log_history, when present, is authoritative (see lossCurveFromState).
+   */
   private stepForLoss(): number | null {
     const every = this.opts.loggingSteps;
     const last = this.lossCurve.at(-1)?.step ?? null;
     const barStep = this.progress.step;
     if (every && every > 0) {
-      if (barStep !== null) {
-        // The bar may lag the log line by a redraw: snap to the logging grid, strictly increasing.
-        const snapped = Math.max(every, Math.round(barStep / every) * every);
-        return last !== null && snapped <= last ? last + every : snapped;
-      }
-      return (last ?? 0) + every;
+      if (last !== null) return last + every;
+      if (this.opts.startStep !== undefined) return Math.floor(this.opts.startStep / every) * every + every;
+      return barStep !== null ? Math.max(every, Math.round(barStep / every) * every) : every;
     }
     if (barStep !== null) return last !== null && barStep <= last ? last + 1 : barStep;
     return (last ?? 0) + 1;

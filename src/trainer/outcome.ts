@@ -16,6 +16,7 @@ export type TrainerErrorReason =
   | 'exit_code'
   | 'no_final_dict'
   | 'no_metric'
+  | 'no_artifact'
   | 'spawn_failed';
 
 export type TrainerOutcome =

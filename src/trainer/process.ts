@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { LineSplitter, TrainerLogState, type LossPoint, type StreamName, type TrainerProgress } from './logParser';
 import { classifyOutcome, type StopReason, type TrainerOutcome } from './outcome';
 import { newestCheckpoint } from './checkpoints';
+import { argValue } from './argv';
 import type { TrainerMetric, TrainerSpec } from './spec';
 import type { GpuMemorySampler } from './gpuMemory';
 
@@ -116,7 +117,13 @@ export async function runTrainer(opts: RunTrainerOptions): Promise<TrainerRunRes
   const [program, ...args] = opts.argv;
   if (program === undefined) throw new Error('runTrainer: empty argv');
   const graceMs = opts.killGraceMs ?? 30_000;
-  const log = new TrainerLogState({ loggingSteps: opts.loggingSteps, samplesPerStep: opts.samplesPerStep });
+  const resumeArg = argValue(opts.argv, 'resume_from_checkpoint');
+  const startStep = resumeArg === undefined ? 0 : Number(/checkpoint-(\d+)\/?$/.exec(resumeArg)?.[1] ?? NaN);
+  const log = new TrainerLogState({
+    loggingSteps: opts.loggingSteps,
+    samplesPerStep: opts.samplesPerStep,
+    startStep: Number.isFinite(startStep) ? startStep : undefined,
+  });
   fs.mkdirSync(opts.outputDir, { recursive: true });
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const logFd = fs.openSync(opts.logFile, opts.appendLog ? 'a' : 'w');
