@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.state/', '.venv/', 'dist/', 'artifacts/'] },
+  { ignores: ['node_modules/', '.tools/', '.state/', '.venv/', '.venv-trainer/', '.cache/', 'dist/', 'artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

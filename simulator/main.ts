@@ -145,12 +145,28 @@ function pyFloat(x: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/** Python's `f"{x:.4g}"`, the format newer transformers use for logged values. */
+function g4(x: number): string {
+  if (!Number.isFinite(x)) return pyFloat(x);
+  if (x === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  const trim = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (exp < -4 || exp >= 4) {
+    const [m, e] = x.toExponential(3).split('e') as [string, string];
+    const n = Number(e);
+    return `${trim(m)}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  return trim(x.toPrecision(4));
+}
+
 function pyDict(entries: Array<[string, number]>, quoted: boolean): string {
-  // Newer transformers format the values as strings ('loss': '2.007'); older print the floats.
+  // Newer transformers print values as 4-significant-digit strings ('loss': '2.007', 'epoch': '3');
+  // older ones print the floats themselves.
   const body = entries
     .map(([k, v]) => {
+      if (quoted) return `'${k}': '${g4(v)}'`;
       const s = Number.isInteger(v) && !['epoch', 'loss', 'train_loss'].includes(k) ? String(v) : pyFloat(v);
-      return `'${k}': ${quoted ? `'${s}'` : s}`;
+      return `'${k}': ${s}`;
     })
     .join(', ');
   return `{${body}}`;
