@@ -14,7 +14,7 @@ import { CPU_TASK_QUEUE } from '../../workers/cpu';
 import { pipelineWorkflow } from '../../workflows/pipeline';
 import type { PipelineInput, PipelineResult } from '../../workflows/types';
 import { cliInvocation } from './spawn';
-import { ProgressPrinter } from './progress';
+import { formatConfig, ProgressPrinter } from './progress';
 
 export interface DemoOptions {
   gpus: number;
@@ -125,7 +125,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   for (const st of result.stages) {
     const b = st.best;
     console.log(
-      `  ${st.stage} (${st.title}): ${st.trials.length} trials, best ${b ? `${b.trialId} loss ${b.loss?.toFixed(4)} lr ${b.finalConfig.learning_rate} r ${b.finalConfig.lora_r} batch ${b.finalConfig.per_device_train_batch_size}x${b.finalConfig.gradient_accumulation_steps}` : 'none'}`,
+      `  ${st.stage} (${st.title}): ${st.trials.length} trials, best ${b ? `${b.trialId} loss ${b.loss?.toFixed(4)} (${formatConfig(b.finalConfig)})` : 'none'}`,
     );
     if (b?.checkpointPath) console.log(`      checkpoint ${path.relative(root, b.checkpointPath)}`);
   }

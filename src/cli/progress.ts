@@ -7,7 +7,8 @@ import { pipelineStateQuery, stageStateQuery } from '../../workflows/messages';
 import { stageWorkflowId } from '../../workflows/pipeline';
 import type { PipelineInput, StageState, TrialView } from '../../workflows/types';
 
-function fmtConfig(c: TrialView['config']): string {
+/** The config in one short line: the parameters people look at first. */
+export function formatConfig(c: TrialView['config']): string {
   return `lr ${Number(c.learning_rate).toExponential(2)} r ${c.lora_r} α ${c.lora_alpha} batch ${c.per_device_train_batch_size}x${c.gradient_accumulation_steps} ddpm ${c.ddpm_batch_mul}`;
 }
 
@@ -54,7 +55,7 @@ export class ProgressPrinter {
       if (this.seen.get(t.trialId) === key) continue;
       this.seen.set(t.trialId, key);
       if (t.state === 'running') {
-        this.print(`   ${t.trialId} started (${t.source}): ${fmtConfig(t.config)}`);
+        this.print(`   ${t.trialId} started (${t.source}): ${formatConfig(t.config)}`);
       } else {
         const loss = t.loss !== null ? `loss ${t.loss.toFixed(4)}` : t.status;
         const best = state.best?.trialId === t.trialId ? '  ← best so far' : '';

@@ -1,6 +1,6 @@
 /** `vibeopt worker`: a CPU worker, or GPU workers (one per GPU, each its own process). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectWorker, type ConnectOptions } from '../../workers/connection';
 import { createCpuWorker } from '../../workers/cpu';
 import { createGpuWorker } from '../../workers/gpu';
@@ -17,7 +17,7 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
     await superviseGpuWorkers(opts, opts.gpus);
     return;
   }
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: undefined });
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: new DefaultLogger((process.env.VIBEOPT_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const { connection, namespace } = await connectWorker(opts);
   const worker =
     opts.queue === 'cpu'

@@ -3,7 +3,7 @@
  * workflow bundle built once, and real workers on real task queues in this process. Each test
  * gets its own task queues so tests never steal each other's tasks.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, Runtime, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../workers/devserver';
 import { createCpuWorker } from '../../workers/cpu';
 import { createGpuWorker } from '../../workers/gpu';
@@ -26,19 +26,35 @@ export async function startTestServer(opts: { dynamicConfig?: Record<string, unk
 
 export { tempDir } from './tmp';
 
-/** Starts a CPU worker and `gpus` GPU workers; returns a stop function. */
+/**
+ * Starts a CPU worker and `gpus` GPU workers (each on its own connection, as separate processes
+ * would be: the SDK allows one worker per task queue and connection); returns a stop function.
+ */
 export async function startWorkers(server: DevServer, opts: { gpus: number; cpuQueue: string; gpuQueue?: string }): Promise<{ workers: Worker[]; stop: () => Promise<void> }> {
-  const connection = server.env.nativeConnection;
-  const workers: Worker[] = [await createCpuWorker({ connection, namespace: server.namespace, workflowBundle: await workflowBundle(), taskQueue: opts.cpuQueue })];
-  for (let g = 0; g < opts.gpus; g++) {
-    workers.push(await createGpuWorker({ connection, namespace: server.namespace, gpu: String(g), taskQueue: opts.gpuQueue, heartbeatIntervalMs: 500 }));
-  }
-  const running = workers.map((w) => w.run());
-  return {
-    workers,
-    stop: async () => {
-      workers.forEach((w) => w.shutdown());
-      await Promise.allSettled(running);
-    },
+  const workers: Worker[] = [];
+  const connections: NativeConnection[] = [];
+  const running: Promise<void>[] = [];
+  const stop = async () => {
+    workers.forEach((w) => {
+      if (w.getState() === 'RUNNING') w.shutdown();
+    });
+    await Promise.allSettled(running);
+    await Promise.allSettled(connections.map((c) => c.close()));
   };
+  try {
+    const cpu = await createCpuWorker({ connection: server.env.nativeConnection, namespace: server.namespace, workflowBundle: await workflowBundle(), taskQueue: opts.cpuQueue });
+    workers.push(cpu);
+    running.push(cpu.run());
+    for (let g = 0; g < opts.gpus; g++) {
+      const connection = await NativeConnection.connect({ address: server.address });
+      connections.push(connection);
+      const w = await createGpuWorker({ connection, namespace: server.namespace, gpu: String(g), taskQueue: opts.gpuQueue, heartbeatIntervalMs: 500 });
+      workers.push(w);
+      running.push(w.run());
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { workers, stop };
 }
