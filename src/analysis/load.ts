@@ -195,7 +195,7 @@ class Loader {
         failureType = failureType ?? 'CudaOutOfMemory';
       } else status = failureStatus(failureType);
     } else status = finalLoss !== null ? 'succeeded' : 'unknown';
-    if (status === 'succeeded' && finalLoss === null) {
+    if ((status === 'succeeded' && finalLoss === null) || status === 'unknown') {
       this.warnings.push(`${resultsFile}: final_loss is null and ${log ? `${logFile} has no train_loss/loss line` : `${logFile} is missing`}; loss unknown, trial ${folder} left out of the ranking`);
       status = 'unknown';
     }

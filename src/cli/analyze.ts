@@ -41,8 +41,18 @@ export function defaultSummaryPath(dir: string): string {
   return file;
 }
 
-export async function analyzeCommand(opts: AnalyzeCommandOptions): Promise<number> {
-  const err = (m: string) => process.stderr.write(`vibeopt analyze: ${m}\n`);
+/** Where a command prints (tests pass their own). */
+export interface CommandIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+export const processIO: CommandIO = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+};
+
+export async function analyzeCommand(opts: AnalyzeCommandOptions, io: CommandIO = processIO): Promise<number> {
+  const err = (m: string) => io.stderr(`vibeopt analyze: ${m}\n`);
   if (opts.suggest !== undefined && (!Number.isInteger(opts.suggest) || opts.suggest < 0)) {
     err(`--suggest must be an integer ≥ 0 (got ${opts.suggest})`);
     return 2;
@@ -67,8 +77,8 @@ export async function analyzeCommand(opts: AnalyzeCommandOptions): Promise<numbe
     warnings: loaded.warnings,
   });
   if (loaded.trials.length === 0) {
-    if (opts.json) process.stdout.write(`${JSON.stringify(resultsSummaryJson(analysis), null, 2)}\n`);
-    else process.stdout.write(formatAnalysisText(analysis));
+    if (opts.json) io.stdout(`${JSON.stringify(resultsSummaryJson(analysis), null, 2)}\n`);
+    else io.stdout(formatAnalysisText(analysis));
     err(`no trial found under ${opts.dir} (a trial folder holds results.json)`);
     return 1;
   }
@@ -79,8 +89,8 @@ export async function analyzeCommand(opts: AnalyzeCommandOptions): Promise<numbe
     err(`cannot write ${out}: ${(e as Error).message}`);
     return 2;
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify(resultsSummaryJson(analysis), null, 2)}\n`);
-  else process.stdout.write(formatAnalysisText(analysis));
+  if (opts.json) io.stdout(`${JSON.stringify(resultsSummaryJson(analysis), null, 2)}\n`);
+  else io.stdout(formatAnalysisText(analysis));
   err(`wrote ${out}`);
   return 0;
 }

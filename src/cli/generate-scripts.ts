@@ -25,6 +25,7 @@ import { suggest, type Suggestion } from '../optimizer';
 import { NAMED_INITIAL_CONFIGS, configKey } from '../space';
 import { buildTrainerArgv, type TrainerSpec } from '../trainer';
 import { loadResults } from '../analysis';
+import { processIO, type CommandIO } from './analyze';
 
 export interface GenerateScriptsOptions {
   /** The experiments folder to write configs/, scripts/ and run_<stage>_parallel.sh into. */
@@ -306,11 +307,11 @@ export function generateScripts(opts: GenerateScriptsOptions, now = new Date()):
   return out;
 }
 
-export async function generateScriptsCommand(opts: GenerateScriptsOptions): Promise<number> {
+export async function generateScriptsCommand(opts: GenerateScriptsOptions, io: CommandIO = processIO): Promise<number> {
   try {
     const g = generateScripts(opts);
     const rel = (f: string) => path.relative(process.cwd(), f) || f;
-    process.stdout.write(
+    io.stdout(
       [
         `Iteration ${opts.iteration}: ${g.configs.length} configs (${[...new Set(g.suggestions.map((s) => s.source))].join(', ')})`,
         ...g.scripts.map((s, k) => `  ${rel(g.configs[k] as string)}  ${rel(s)}`),
@@ -320,7 +321,7 @@ export async function generateScriptsCommand(opts: GenerateScriptsOptions): Prom
     );
     return 0;
   } catch (e) {
-    process.stderr.write(`vibeopt generate-scripts: ${(e as Error).message}\n`);
+    io.stderr(`vibeopt generate-scripts: ${(e as Error).message}\n`);
     return 2;
   }
 }
