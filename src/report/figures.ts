@@ -149,7 +149,8 @@ export function parallelCoordinatesFigure(trials: readonly LoadedTrial[], space:
         line: { color: losses, colorscale: 'Viridis', reversescale: true, showscale: true, colorbar: { title: { text: 'final loss' } } },
         dimensions: dims,
       }],
-      layout: { title: { text: 'Configurations (parallel coordinates, colour = final loss; lower is better)', x: 0.02 }, height: 520, margin: { l: 70, r: 70, t: 150, b: 40 } },
+      // No in-plot title: the rotated axis labels use the top margin (the page's card has the heading).
+      layout: { height: 500, margin: { l: 70, r: 70, t: 130, b: 40 } },
     },
   };
 }

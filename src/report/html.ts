@@ -114,7 +114,7 @@ function stageSection(s: StageAnalysis): string {
   return `<section class="stage" id="stage-${escapeHtml(s.stage)}"><h3>${escapeHtml(s.stage)}</h3>${summary}${best}
 <h4>Ranking</h4>${s.ranking.length ? rankingTable(s.ranking.slice(0, 15)) : '<p class="muted">none</p>'}${s.ranking.length > 15 ? `<p class="muted">… ${s.ranking.length - 15} more in results_summary.json</p>` : ''}
 ${failed}
-<h4>Spearman correlation with final loss</h4>${corr ? `<table class="grid"><tr><th>parameter</th><th>ρ</th><th>n</th></tr>${corr}</table>` : '<p class="muted">fewer than 3 succeeded trials</p>'}
+<h4>Spearman correlation with final loss</h4>${corr ? `<table class="grid corr"><tr><th>parameter</th><th>ρ</th><th>n</th></tr>${corr}</table>` : '<p class="muted">fewer than 3 succeeded trials</p>'}
 ${s.importance ? '' : `<p class="muted">Importance not estimated: ${escapeHtml(s.importanceNote ?? '')}</p>`}
 ${sugg}</section>`;
 }
@@ -127,7 +127,7 @@ main{max-width:1200px;margin:0 auto;padding:18px 24px}
 .card h2{font-size:17px;margin:0 0 4px}.caption{color:#5a6273;font-size:13px;margin:0 0 8px}
 .plot{min-height:300px}.empty{color:#8a92a3;font-style:italic;padding:24px 0}
 table{border-collapse:collapse;font-size:13px;margin:4px 0 10px}.grid th,.grid td{border:1px solid #e1e4ea;padding:4px 8px;text-align:right}
-.grid th{background:#f0f2f5}.grid td:nth-child(2){text-align:left}.kv th{text-align:left;padding:2px 12px 2px 0;font-weight:600}.kv td{padding:2px 0}
+.grid th{background:#f0f2f5}.grid td:nth-child(2){text-align:left}.corr td:first-child{text-align:left}.corr td:nth-child(2){text-align:right}.kv th{text-align:left;padding:2px 12px 2px 0;font-weight:600}.kv td{padding:2px 0}
 .best{display:flex;gap:40px;flex-wrap:wrap}.muted{color:#8a92a3}code{font-size:12px}.sugg li{margin:2px 0;overflow-wrap:anywhere}
 .warnings li{font-family:monospace;font-size:12px}
 `;
