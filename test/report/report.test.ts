@@ -17,6 +17,27 @@ import { REPORT_PLOT_IDS, inlineScript, jsonForScript } from '../../src/report';
 import { tempDir } from '../helpers/tmp';
 import { writePipelineResults } from '../helpers/results';
 
+// The page's globals, typed just enough for the page.evaluate callbacks below (the project compiles
+// without the DOM lib; these declarations are local to this module).
+interface PageElement {
+  id: string;
+  width: number;
+  height: number;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement> & { length: number };
+  getBoundingClientRect(): { width: number; height: number };
+  getContext(kind: '2d'): { drawImage(c: PageElement, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement> & { length: number };
+  createElement(tag: 'canvas'): PageElement;
+  body: { innerText: string };
+};
+declare const window: { __reportReady?: boolean; __xss?: number };
+
 const CHROMIUM = process.env.VIBEOPT_CHROMIUM ?? '/usr/bin/chromium';
 const HOSTILE = '</script><script>window.__xss = 1</script><!--';
 
@@ -68,7 +89,7 @@ test('report: every plot renders in headless Chromium; offline; screenshot', { t
     page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
     page.on('request', (r) => void (!r.url().startsWith('file:') && !r.url().startsWith('data:') && requests.push(r.url())));
     await page.goto(`file://${out}`);
-    await page.waitForFunction(() => (window as unknown as { __reportReady?: boolean }).__reportReady === true, null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.__reportReady === true, null, { timeout: 60_000 });
 
     const plots = await page.evaluate((ids) =>
       ids.map((id) => {
@@ -104,7 +125,7 @@ test('report: every plot renders in headless Chromium; offline; screenshot', { t
     const counts = await page.evaluate(() => ({
       points: document.querySelectorAll('#plot-history .scatterlayer .trace:first-child .point').length,
       oomText: [...document.querySelectorAll('#plot-feasibility text')].map((t) => t.textContent ?? '').filter((t) => / [1-9]\d* OOM/.test(t)).length,
-      xss: (window as unknown as { __xss?: number }).__xss,
+      xss: window.__xss,
       hostileText: document.body.innerText.includes('hostile </script><script>'),
     }));
     assert.ok(counts.points >= 5, `history shows ${counts.points} points for stage1`);
