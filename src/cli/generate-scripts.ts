@@ -53,6 +53,13 @@ export function shellQuote(word: string): string {
 const OUTPUT_DIR_MARK = '\u0000OUTPUT_DIR\u0000';
 const RUN_NAME_MARK = '\u0000RUN_NAME\u0000';
 
+/** The config restricted to the search space's parameters (old config.json files carry names, paths). */
+function onlySpaceParams(config: Config, params: string[]): Config {
+  const out: Config = {};
+  for (const p of params) if (config[p] !== undefined) out[p] = config[p] as number | string;
+  return out;
+}
+
 /** Highest N of existing <stage>_configN.json files (0 when none). */
 function highestConfigNumber(configsDir: string, stage: string): number {
   if (!existsSync(configsDir)) return 0;
@@ -258,7 +265,7 @@ export function generateScripts(opts: GenerateScriptsOptions, now = new Date()):
   const observations: Observation[] = opts.iteration > 1
     ? trials
         .filter((t) => t.stage === stageName && t.status !== 'unknown')
-        .map((t) => ({ trialId: t.trialId, config: t.config, status: t.status as Observation['status'], loss: t.status === 'succeeded' ? t.finalLoss : null, durationSeconds: t.trainingTimeSeconds ?? 0 }))
+        .map((t) => ({ trialId: t.trialId, config: onlySpaceParams(t.config, Object.keys(plan.space.params)), status: t.status as Observation['status'], loss: t.status === 'succeeded' ? t.finalLoss : null, durationSeconds: t.trainingTimeSeconds ?? 0 }))
     : [];
   const suggestions = suggest({
     space: plan.space,
