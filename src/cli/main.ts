@@ -181,6 +181,45 @@ program
   });
 
 program
+  .command('analyze')
+  .description('Rank trials by final loss, estimate parameter importance, correlations and next configs; writes results_summary.json. Works on a pipeline folder, a stage folder or the seed\'s old experiments/ folder.')
+  .argument('<dir>', 'results folder')
+  .option('--json', 'print the summary as JSON', false)
+  .option('--suggest <n>', 'next configs to suggest per stage (0 for none)', int('--suggest', 0), 5)
+  .option('--out <file>', 'where to write results_summary.json (default: <dir>/results_summary.json, or <dir>/analysis/ beside a pipeline\'s own)')
+  .option('--stage <name>', 'analyze only this stage')
+  .option('--seed <n>', 'seed of the optimizer and the importance estimate', int('--seed', 0), 0)
+  .action(async (dir, o) => {
+    const { analyzeCommand } = await import('./analyze');
+    process.exitCode = await analyzeCommand({ dir, json: o.json, suggest: o.suggest, out: o.out, stage: o.stage, seed: o.seed });
+  });
+
+program
+  .command('report')
+  .description('Write a self-contained HTML report with plots: optimization history, loss curves, parallel coordinates, importance, the OOM map over batch × ddpm_batch_mul, per-stage summaries.')
+  .argument('<dir>', 'results folder')
+  .requiredOption('-o, --out <file.html>', 'the HTML file to write')
+  .action(async (dir, o) => {
+    const { reportCommand } = await import('./report');
+    process.exitCode = await reportCommand({ dir, out: o.out });
+  });
+
+program
+  .command('generate-scripts')
+  .description('The seed\'s manual flow: configs/<stage>_configN.json, scripts/train_<stage>_configN.sh and run_<stage>_parallel.sh, from the named configs (iteration 1) or the optimizer\'s suggestions (later iterations).')
+  .option('--out <dir>', 'experiments folder to write into', 'experiments')
+  .option('--iteration <n>', '1: the five named configs; 2 or more: suggestions from the results so far', int('--iteration', 1), 1)
+  .option('--stage <name>', 'stage of the pipeline config (default: the first)')
+  .option('--results-dir <dir>', 'where earlier trials are (default: --out)')
+  .option('--count <n>', 'configs to generate', int('--count', 1), 5)
+  .option('-c, --config <file>', 'pipeline config (default: the seed\'s plan with the real trainer)')
+  .option('--seed <n>', 'optimizer seed (default: the pipeline config\'s)', int('--seed', 0))
+  .action(async (o) => {
+    const { generateScriptsCommand } = await import('./generate-scripts');
+    process.exitCode = await generateScriptsCommand({ out: o.out, iteration: o.iteration, stage: o.stage, resultsDir: o.resultsDir, count: o.count, config: o.config, seed: o.seed });
+  });
+
+program
   .command('suggest')
   .description('The optimizer as a JSON filter: a request on stdin ({space?, observations, pending, count, seed, ...}), suggestions on stdout.')
   .action(async () => {
