@@ -1,36 +1,168 @@
 /**
- * suggest(): the optimizer's one entry point. Step A version: initial configs first, then seeded
- * random feasible samples. (The GP path replaces the random fill.)
+ * suggest(): the optimizer's one entry point, a pure function of (request, seed).
+ *
+ * Order of suggestions:
+ *   1. initialConfigs (named or warm-start), skipping any already observed or pending (by value);
+ *   2. a scrambled-Sobol fill until N_INITIAL (10) trials exist or are running (or while fewer
+ *      than 2 trials have succeeded), skipping infeasible or already-seen points;
+ *   3. the GP: objective GP on succeeded trials, feasibility GP when any trial crashed, cost GP
+ *      when cost-aware, Kriging believer for pending trials and for the earlier suggestions of
+ *      this call; α = LogEI + log P(success) (− log cost) maximized by optimize-acqf.ts.
+ * A GP suggestion that would repeat a seen config is replaced by a random feasible unseen one.
+ * Observations that are not usable are dropped: a succeeded trial with a non-finite loss counts
+ * as a crash, configs with missing or non-numeric values or unknown choices are ignored,
+ * cancelled trials are ignored.
  */
-import { Config } from '../domain';
-import { Rng, configKey, isFeasible, sampleFeasibleConfig } from '../space';
+import { Config, Observation } from '../domain';
+import { Rng, SearchSpace, configKey, isFeasible, sampleFeasibleConfig, satisfiesConstraints } from '../space';
+import { GP } from './gp';
+import { LogAcquisition } from './acqf';
+import { believe } from './believer';
+import { fitCost, fitFeasibility } from './feasibility';
+import { optimizeAcqf } from './optimize-acqf';
+import { ScrambledSobol } from './sobol';
+import { SpaceTransform } from './transform';
 import { SuggestRequest, Suggestion } from './types';
+
+export const N_INITIAL = 10;
+
+export interface PreparedData {
+  tf: SpaceTransform;
+  /** Succeeded trials with a finite loss. */
+  xs: Float64Array[];
+  ys: number[];
+  /** All finished trials (for the feasibility model). */
+  allX: Float64Array[];
+  crashed: boolean[];
+  durations: number[];
+  pendingX: Float64Array[];
+  nFinished: number;
+}
+
+export function prepare(space: SearchSpace, observations: Observation[], pending: Config[]): PreparedData {
+  const tf = new SpaceTransform(space);
+  const data: PreparedData = { tf, xs: [], ys: [], allX: [], crashed: [], durations: [], pendingX: [], nFinished: 0 };
+  for (const o of observations) {
+    if (!o || typeof o !== 'object' || o.status === 'cancelled' || !o.config) continue;
+    data.nFinished++;
+    const x = tf.encode(o.config);
+    if (!x) continue;
+    const ok = o.status === 'succeeded' && typeof o.loss === 'number' && Number.isFinite(o.loss);
+    data.allX.push(x);
+    data.crashed.push(!ok);
+    data.durations.push(ok || o.status === 'too_slow' ? Number(o.durationSeconds) : NaN);
+    if (ok) {
+      data.xs.push(x);
+      data.ys.push(o.loss as number);
+    }
+  }
+  for (const p of pending) {
+    const x = p && tf.encode(p);
+    if (x) data.pendingX.push(x);
+  }
+  return data;
+}
+
+function mixSeed(seed: number, a: number, b: number): number {
+  let h = (Number.isFinite(seed) ? Math.floor(seed) : 0) ^ 0x2545f491;
+  h = Math.imul(h ^ a, 0x9e3779b1);
+  h = Math.imul(h ^ b, 0x85ebca6b);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 export function suggest(req: SuggestRequest): Suggestion[] {
   const { space } = req;
-  const count = Math.max(0, Math.floor(req.count));
+  const count = Math.max(0, Math.floor(Number.isFinite(req.count) ? req.count : 0));
+  const observations = Array.isArray(req.observations) ? req.observations : [];
+  const pending = Array.isArray(req.pending) ? req.pending : [];
   const seen = new Set<string>();
-  for (const o of req.observations) seen.add(configKey(space, o.config));
-  for (const p of req.pending) seen.add(configKey(space, p));
+  for (const o of observations) if (o && o.config) seen.add(configKey(space, o.config));
+  for (const p of pending) if (p) seen.add(configKey(space, p));
   const out: Suggestion[] = [];
-  const take = (config: Config, source: Suggestion['source']) => {
+  const take = (config: Config, source: Suggestion['source'], acquisition?: number) => {
     seen.add(configKey(space, config));
-    out.push({ config, source });
+    out.push(acquisition === undefined ? { config, source } : { config, source, acquisition });
   };
+
   for (const c of req.initialConfigs ?? []) {
     if (out.length >= count) break;
     if (!isFeasible(space, c) || seen.has(configKey(space, c))) continue;
     take({ ...c }, 'initial');
   }
-  const rng = new Rng(req.seed ^ (req.observations.length * 0x9e3779b1) ^ (req.pending.length * 0x85ebca6b));
-  let misses = 0;
-  while (out.length < count && misses < 1000) {
-    const c = sampleFeasibleConfig(space, rng);
-    if (seen.has(configKey(space, c))) {
-      misses++;
-      continue;
+  if (out.length >= count) return out;
+
+  const data = prepare(space, observations, pending);
+  const { tf } = data;
+  const rng = new Rng(mixSeed(req.seed, data.nFinished, pending.length));
+  const randomUnseen = (): Config | null => {
+    for (let t = 0; t < 1000; t++) {
+      const c = sampleFeasibleConfig(space, rng);
+      if (!seen.has(configKey(space, c))) return c;
     }
-    take(c, 'random');
+    return null;
+  };
+  if (tf.d === 0) {
+    const c = tf.decode(new Float64Array(0));
+    if (!seen.has(configKey(space, c)) && isFeasible(space, c)) take(c, 'initial');
+    return out;
+  }
+
+  // 2. Quasi-random fill. The Sobol sequence depends only on the seed; the index on how many
+  // trials exist, so successive calls walk along one sequence.
+  const sobol = new ScrambledSobol(tf.d, mixSeed(req.seed, 0x50b, 0));
+  let sobolIndex = data.nFinished + pending.length + out.length;
+  const feasibleX = (x: Float64Array) => space.constraints.length === 0 || satisfiesConstraints(space, tf.decode(x));
+  while (out.length < count && (data.nFinished + pending.length + out.length < N_INITIAL || data.xs.length < 2)) {
+    let c: Config | null = null;
+    for (let t = 0; t < 4096 && !c; t++) {
+      const cand = tf.decode(tf.fromUnit(sobol.point(sobolIndex++)));
+      if (satisfiesConstraints(space, cand) && !seen.has(configKey(space, cand))) c = cand;
+    }
+    if (c) take(c, 'sobol');
+    else {
+      const r = randomUnseen();
+      if (!r) return out; // exhausted
+      take(r, 'random');
+    }
+  }
+  if (out.length >= count) return out;
+
+  // 3. GP.
+  const n = data.xs.length;
+  const X = new Float64Array(n * tf.d);
+  data.xs.forEach((x, i) => X.set(x, i * tf.d));
+  const gp0 = GP.fit(X, n, tf.d, tf.isCat, Float64Array.from(data.ys));
+  const feas = fitFeasibility(data.allX, data.crashed, tf.d, tf.isCat);
+  const cost = req.costAware ? fitCost(data.allX, data.durations, tf.d, tf.isCat) : undefined;
+  let bestI = 0;
+  for (let i = 1; i < n; i++) if ((gp0.y[i] as number) < (gp0.y[bestI] as number)) bestI = i;
+  const best = gp0.y[bestI] as number;
+  const lengthscales = Float64Array.from(gp0.params.invSqLengthscales, (r) => 1 / Math.sqrt(r));
+  const constraintsOnContinuous = space.constraints.some((c) =>
+    (c.type === 'product_range' ? c.params : [c.numerator, c.denominator]).some((p) => space.params[p]?.type === 'float'),
+  );
+  const extra: Float64Array[] = [...data.pendingX];
+  while (out.length < count) {
+    const gp = believe(gp0, extra);
+    const acq = new LogAcquisition(gp, best, feas, cost);
+    const r = optimizeAcqf(acq, tf, rng.fork(), {
+      lengthscales,
+      warmStarts: [data.xs[bestI] as Float64Array],
+      feasible: feasibleX,
+      constraintsOnContinuous,
+    });
+    let config = r ? tf.decode(r.x) : null;
+    if (config && (seen.has(configKey(space, config)) || !isFeasible(space, config))) config = null;
+    if (config && r) {
+      take(config, 'gp', r.value);
+      extra.push(tf.snap(Float64Array.from(r.x)));
+    } else {
+      const c = randomUnseen();
+      if (!c) break;
+      take(c, 'random');
+      const x = tf.encode(c);
+      if (x) extra.push(x);
+    }
   }
   return out;
 }

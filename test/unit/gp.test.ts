@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GP, KernelParams, negLogPosterior, pairwiseSqDiffs } from '../../src/optimizer/gp';
+import { matern52 } from '../../src/optimizer/kernel';
+import { choleskyWithJitter, cholInverse } from '../../src/optimizer/linalg';
+import { Rng } from '../../src/space';
+
+const close = (a: number, b: number, tol: number, msg?: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${msg ?? ''} ${a} vs ${b}`);
+
+test('Matérn-5/2 closed form at a few distances', () => {
+  close(matern52(0), 1, 1e-15);
+  // r = 1: (1 + √5 + 5/3) e^{−√5}
+  close(matern52(1), (1 + Math.sqrt(5) + 5 / 3) * Math.exp(-Math.sqrt(5)), 1e-15);
+  close(matern52(4), (1 + 2 * Math.sqrt(5) + 20 / 3) * Math.exp(-2 * Math.sqrt(5)), 1e-15);
+});
+
+test('one-point posterior equals the analytic formula', () => {
+  const p: KernelParams = { invSqLengthscales: Float64Array.of(4, 0.5), scale: 1.7, noiseVar: 0.3 };
+  const x0 = Float64Array.of(0.2, 0.6);
+  const y0 = 1.3;
+  const gp = GP.withParams(x0, 1, 2, new Uint8Array(2), Float64Array.of(y0), p);
+  const x = Float64Array.of(0.5, 0.1);
+  const r2 = 4 * 0.3 * 0.3 + 0.5 * 0.5 * 0.5;
+  const k = 1.7 * matern52(r2);
+  const pred = gp.predict(x);
+  close(pred.mean, (k * y0) / (1.7 + 0.3), 1e-12, 'mean');
+  close(pred.variance, 1.7 - (k * k) / (1.7 + 0.3), 1e-12, 'variance');
+});
+
+test('posterior at training points with tiny noise reproduces the targets', () => {
+  const rng = new Rng(3);
+  const n = 15;
+  const d = 3;
+  const X = Float64Array.from({ length: n * d }, () => rng.random());
+  const y = Float64Array.from({ length: n }, () => rng.normal());
+  const gp = GP.withParams(X, n, d, new Uint8Array(d), y, { invSqLengthscales: Float64Array.of(2, 2, 2), scale: 1, noiseVar: 1e-10 });
+  for (let i = 0; i < n; i++) {
+    const pred = gp.predict(X.slice(i * d, i * d + d));
+    close(pred.mean, y[i] as number, 1e-5, `mean at ${i}`);
+    assert.ok(pred.variance < 1e-6, `variance at ${i}: ${pred.variance}`);
+  }
+});
+
+test('log marginal likelihood matches the closed form for two points', () => {
+  const p: KernelParams = { invSqLengthscales: Float64Array.of(3), scale: 0.8, noiseVar: 0.05 };
+  const X = Float64Array.of(0.1, 0.7);
+  const y = Float64Array.of(0.4, -1.1);
+  const gp = GP.withParams(X, 2, 1, new Uint8Array(1), y, p);
+  const k12 = 0.8 * matern52(3 * 0.36);
+  const a = 0.85;
+  const det = a * a - k12 * k12;
+  const quad = (a * 0.4 * 0.4 - 2 * k12 * 0.4 * -1.1 + a * 1.1 * 1.1) / det;
+  close(gp.logMarginalLikelihood(), -0.5 * quad - 0.5 * Math.log(det) - Math.log(2 * Math.PI), 1e-12);
+});
+
+test('analytic gradient of the negative log posterior matches finite differences', () => {
+  const rng = new Rng(5);
+  const n = 12;
+  const d = 3;
+  const X = Float64Array.from({ length: n * d }, () => rng.random());
+  const isCat = Uint8Array.of(0, 1, 0);
+  for (let i = 0; i < n; i++) X[i * d + 1] = Math.floor((X[i * d + 1] as number) * 3);
+  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(6 * (X[i * d] as number)) + 0.3 * (X[i * d + 1] as number));
+  const deltas = pairwiseSqDiffs(X, n, d, isCat);
+  const theta = Float64Array.of(0.3, -0.5, 1.1, 0.2, -3);
+  const r = negLogPosterior(theta, deltas, n, d, y);
+  for (let k = 0; k < theta.length; k++) {
+    const h = 1e-6;
+    const tp = Float64Array.from(theta);
+    tp[k] = (tp[k] as number) + h;
+    const tm = Float64Array.from(theta);
+    tm[k] = (tm[k] as number) - h;
+    const fd = (negLogPosterior(tp, deltas, n, d, y).value - negLogPosterior(tm, deltas, n, d, y).value) / (2 * h);
+    close(r.grad[k] as number, fd, 1e-5, `θ_${k}`);
+  }
+});
+
+test('predictWithGrad matches finite differences of predict', () => {
+  const rng = new Rng(9);
+  const n = 10;
+  const d = 2;
+  const X = Float64Array.from({ length: n * d }, () => rng.random());
+  const y = Float64Array.from({ length: n }, (_, i) => (X[i * d] as number) ** 2 - (X[i * d + 1] as number));
+  const gp = GP.fit(X, n, d, new Uint8Array(d), y);
+  const x = Float64Array.of(0.37, 0.61);
+  const g = gp.predictWithGrad(x, [0, 1]);
+  for (const k of [0, 1]) {
+    const h = 1e-6;
+    const xp = Float64Array.from(x);
+    xp[k] = (xp[k] as number) + h;
+    const xm = Float64Array.from(x);
+    xm[k] = (xm[k] as number) - h;
+    close(g.dMean[k] as number, (gp.predict(xp).mean - gp.predict(xm).mean) / (2 * h), 1e-5, `dμ/dx_${k}`);
+    close(g.dVariance[k] as number, (gp.predict(xp).variance - gp.predict(xm).variance) / (2 * h), 1e-5, `dσ²/dx_${k}`);
+  }
+});
+
+test('the fit finds the relevant dimension (shorter lengthscale)', () => {
+  const rng = new Rng(11);
+  const n = 40;
+  const d = 3;
+  const X = Float64Array.from({ length: n * d }, () => rng.random());
+  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(8 * (X[i * d + 1] as number)));
+  const gp = GP.fit(X, n, d, new Uint8Array(d), y);
+  const [r0, r1, r2] = gp.params.invSqLengthscales as unknown as [number, number, number];
+  assert.ok(r1 > 10 * r0 && r1 > 10 * r2, `ρ = ${r0}, ${r1}, ${r2}`);
+  assert.ok(gp.logMarginalLikelihood() > GP.withParams(gp.X, n, d, gp.isCat, gp.y, { invSqLengthscales: Float64Array.of(1, 1, 1), scale: 1, noiseVar: 1 }).logMarginalLikelihood());
+});
+
+test('duplicate inputs and constant targets stay finite', () => {
+  const d = 2;
+  const X = Float64Array.of(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.9);
+  for (const y of [Float64Array.of(1, 1, 1, 1), Float64Array.of(1, 2, 3, 1)]) {
+    const gp = GP.fit(X, 4, d, new Uint8Array(d), y);
+    for (const x of [Float64Array.of(0.5, 0.5), Float64Array.of(0, 1), Float64Array.of(0.2, 0.9)]) {
+      const p = gp.predictWithGrad(x, [0, 1]);
+      assert.ok(Number.isFinite(p.mean) && Number.isFinite(p.variance) && p.variance > 0, JSON.stringify(p));
+      assert.ok(p.dMean.every(Number.isFinite) && p.dVariance.every(Number.isFinite));
+    }
+  }
+  const empty = GP.fit(new Float64Array(0), 0, d, new Uint8Array(d), new Float64Array(0));
+  assert.deepEqual(empty.predict(Float64Array.of(0.1, 0.2)), { mean: 0, variance: 1 });
+});
+
+test('Cholesky: jitter rescues a singular matrix, non-finite input is refused, inverse is right', () => {
+  const ones = new Float64Array(9).fill(1);
+  const c = choleskyWithJitter(ones, 3);
+  assert.ok(c && c.jitter > 0);
+  assert.equal(choleskyWithJitter(Float64Array.of(1, Number.NaN, Number.NaN, 1), 2), null);
+  const K = Float64Array.of(4, 2, 0.6, 2, 3, 0.4, 0.6, 0.4, 2);
+  const f = choleskyWithJitter(K, 3);
+  assert.ok(f && f.jitter === 0);
+  const inv = cholInverse(f.L, 3);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += (K[i * 3 + k] as number) * (inv[k * 3 + j] as number);
+      close(s, i === j ? 1 : 0, 1e-12);
+    }
+  }
+});
