@@ -280,6 +280,7 @@ async function main(): Promise<void> {
     gradientClipping: args.get('gradient_clipping') === 'True',
     gradientCheckpointing: args.get('gradient_checkpointing') === 'True',
     fromCheckpoint: fs.existsSync(baseModel),
+    dataset: typeof args.get('dataset_name') === 'string' ? (args.get('dataset_name') as string) : undefined,
   };
   const loggingSteps = num(args, 'logging_steps', 500);
   const saveSteps = num(args, 'save_steps', 500);

@@ -25,6 +25,15 @@ export interface SimConfig {
   gradientCheckpointing: boolean;
   /** The base model is a previous stage's checkpoint (a local folder), not the hub model. */
   fromCheckpoint: boolean;
+  /** The dataset: each one moves the sweet spots a little, so every stage has its own optimum. */
+  dataset?: string;
+}
+
+/** A dataset's shift of the response surface: lr optimum ×0.7–1.4, a loss offset, rank taste. */
+export function datasetShift(dataset: string | undefined): { lrFactor: number; offset: number; rankWeight: number } {
+  if (!dataset) return { lrFactor: 1, offset: 0, rankWeight: 1 };
+  const u = rng(hash32(`dataset|${dataset}`));
+  return { lrFactor: 0.7 * 2 ** u(), offset: 0.08 * (u() - 0.5), rankWeight: 0.6 + 0.8 * u() };
 }
 
 // ---- deterministic randomness -----------------------------------------------------------------
@@ -124,12 +133,13 @@ export interface LossModel {
  */
 export function lossModel(c: SimConfig, seed: number): LossModel {
   const B = c.bs * c.ga;
-  const lrOpt = 3e-5 * Math.sqrt(B / 144);
+  const shift = datasetShift(c.dataset);
+  const lrOpt = 3e-5 * shift.lrFactor * Math.sqrt(B / 144);
   const u = rng(hash32(`${seed}|${configKey(c)}`));
-  let q = 0;
+  let q = shift.offset;
   q += 0.22 * Math.log10(c.lr / lrOpt) ** 2;
   q += 0.05 * Math.log2(B / 144) ** 2 * 0.5 + 0.03 * Math.log2(B / 144);
-  q += -0.045 * Math.log2(Math.min(c.r, 128) / 8);
+  q += -0.045 * shift.rankWeight * Math.log2(Math.min(c.r, 128) / 8);
   q += 0.04 * (Math.log2(c.alpha / c.r) - 1) ** 2;
   q += -0.03 * Math.log2(Math.max(1, c.m));
   q += 0.35 * (c.dropRate - 0.15) ** 2;
