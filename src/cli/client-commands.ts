@@ -36,6 +36,12 @@ export async function startCommand(opts: ConnectOptions & { config: string }): P
   const config = loadPipelineConfig(opts.config);
   const input = toPipelineInput(config, { baseDir: path.dirname(path.resolve(opts.config)), where: opts.config });
   const { client, namespace, connection } = await connectClient(opts);
+  const running = await client.workflow
+    .getHandle(input.pipelineId)
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch(() => false);
+  // USE_EXISTING: launching again attaches to the running pipeline instead of starting another.
   const handle = await client.workflow.start(pipelineWorkflow, {
     workflowId: input.pipelineId,
     taskQueue: CPU_TASK_QUEUE,
@@ -43,9 +49,7 @@ export async function startCommand(opts: ConnectOptions & { config: string }): P
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `vibeopt pipeline ${input.pipelineId}: ${input.stages.map((s) => s.name).join(' → ')}`,
   });
-  const desc = await handle.describe();
-  const attached = desc.runId !== handle.firstExecutionRunId || Date.now() - desc.startTime.getTime() > 5000;
-  console.log(`${attached ? 'attached to running' : 'started'} pipeline ${input.pipelineId} (run ${handle.firstExecutionRunId})`);
+  console.log(`${running ? 'attached to running' : 'started'} pipeline ${input.pipelineId} (run ${handle.firstExecutionRunId})`);
   console.log(`Web UI: ${uiBaseUrl(connection.options.address)}/namespaces/${namespace}/workflows/${input.pipelineId}`);
   console.log(`artifacts: ${path.join(input.artifactRoot, input.pipelineId)}`);
   await connection.close();
