@@ -86,6 +86,21 @@ function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A command for people to copy: one `--flag value` per line, shell-quoted. */
+export function formatCommand(argv: string[]): string {
+  const lines: string[] = [];
+  let i = 0;
+  const head: string[] = [];
+  while (i < argv.length && !argv[i]!.startsWith('--')) head.push(shellQuote(argv[i++]!));
+  lines.push(head.join(' '));
+  while (i < argv.length) {
+    const parts = [shellQuote(argv[i++]!)];
+    if (i < argv.length && !argv[i]!.startsWith('--')) parts.push(shellQuote(argv[i++]!));
+    lines.push(parts.join(' '));
+  }
+  return lines.join(' \\\n  ');
+}
+
 export function bestConfigMarkdown(args: { result: PipelineResult; trainer: TrainerSpec; plans: StagePlan[]; artifactRoot: string }): string {
   const lines = [`# Best configurations: ${args.result.pipelineId}`, ''];
   for (const [i, stage] of args.result.stages.entries()) {
@@ -115,15 +130,15 @@ export function bestConfigMarkdown(args: { result: PipelineResult; trainer: Trai
       'Reproduce:',
       '',
       '```sh',
-      buildTrainerArgv({
+      formatCommand(
+        buildTrainerArgv({
         spec: args.trainer,
         stage: { name: plan.name, datasetName: plan.datasetName ?? '', baseModel: i === 0 ? (plan.baseModel ?? '') : (args.result.stages[i - 1]?.nextBaseModel ?? ''), epochs: plan.epochs },
         config: b.finalConfig,
         outputDir: b.result?.outputDir ?? '<output dir>',
         runName: `bayesopt_${plan.name}_${b.trialId}`,
-      })
-        .map(shellQuote)
-        .join(' \\\n  '),
+        }),
+      ),
       '```',
       '',
     );
