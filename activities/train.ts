@@ -16,6 +16,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { trialProgressSignal } from '../workflows/messages';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
@@ -35,7 +36,7 @@ import {
   type TrainerRunResult,
 } from '../src/trainer';
 import type { Config } from '../src/domain';
-import type { TrainFailureDetails, TrainFailureType, TrainHeartbeat, TrainInput, TrainResult } from './types';
+import type { TrainFailureDetails, TrainFailureType, TrainHeartbeat, TrainInput, TrainResult, TrialProgressReport } from './types';
 
 export interface TrainActivityOptions {
   /** This worker's GPU (CUDA_VISIBLE_DEVICES for the trainer). */
@@ -190,8 +191,26 @@ export function createTrainActivities(opts: TrainActivityOptions = {}) {
       ctx.heartbeat(details);
     };
     heartbeat();
+    // Progress for the stage's state query (and so the Web UI), rate-limited: history is not a log.
+    let lastReport = 0;
+    let lastReportedCheckpoint: string | null = null;
+    const report = () => {
+      const r = input.progressReport;
+      if (!r || progress.step === null) return;
+      const due = Date.now() - lastReport >= r.intervalSeconds * 1000 || (progress.checkpoint !== null && progress.checkpoint !== lastReportedCheckpoint);
+      if (!due) return;
+      lastReport = Date.now();
+      lastReportedCheckpoint = progress.checkpoint;
+      const payload: TrialProgressReport = { trialId: input.trialId, ...progress };
+      try {
+        void ctx.client.workflow.getHandle(r.workflowId).signal(trialProgressSignal, payload).catch(() => undefined);
+      } catch {
+        // no client in this context (a mock environment): progress stays in the heartbeat only
+      }
+    };
     const hbTimer = setInterval(() => {
       heartbeat();
+      report();
       try {
         writeMarker(outputDir, { ...baseMarker, elapsedSeconds: elapsedBefore + (Date.now() - started) / 1000 });
       } catch {

@@ -31,6 +31,19 @@ export interface TrainInput {
   artifactRoot: string;
   /** Stop the trainer after this many seconds of this trial (all attempts at this OOM level). */
   timeLimitSeconds?: number;
+  /** Signal progress to this workflow (the stage) every `intervalSeconds` and at each new checkpoint. */
+  progressReport?: { workflowId: string; intervalSeconds: number };
+}
+
+/** What the train activity signals to the stage while a trial runs (the stage's `trialProgress`). */
+export interface TrialProgressReport {
+  trialId: string;
+  step: number | null;
+  maxSteps: number | null;
+  epoch: number | null;
+  loss: number | null;
+  samplesPerSecond: number | null;
+  checkpoint: string | null;
 }
 
 export interface TrainMetrics {

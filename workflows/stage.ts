@@ -33,6 +33,7 @@ import {
   stageStateQuery,
   stopStageSignal,
   trialFinishedSignal,
+  trialProgressSignal,
 } from './messages';
 import { bestLossKey, pipelineKey, stageKey, trialsDoneKey } from './search-attributes';
 import { trialWorkflow } from './trial';
@@ -54,6 +55,7 @@ interface RunningTrial {
   config: Config;
   source: string;
   startedAt: number;
+  progress?: TrialView['progress'];
 }
 
 /** Everything the stage knows; carried whole across continue-as-new. */
@@ -142,8 +144,8 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
 
   const view = (t: TrialOutcome | RunningTrial, source = ''): TrialView =>
     'status' in t
-      ? { trialId: t.trialId, trialNumber: t.trialNumber, config: t.finalConfig, status: t.status, loss: t.loss, durationSeconds: t.durationSeconds, error: t.error, state: 'finished', startedAt: 0, source }
-      : { trialId: t.trialId, trialNumber: t.trialNumber, config: t.config, status: 'cancelled', loss: null, durationSeconds: (Date.now() - t.startedAt) / 1000, error: null, state: 'running', startedAt: t.startedAt, source: t.source };
+      ? { trialId: t.trialId, trialNumber: t.trialNumber, config: t.finalConfig, status: t.status, loss: t.loss, durationSeconds: t.durationSeconds, error: t.error, state: 'finished', startedAt: 0, source, progress: null }
+      : { trialId: t.trialId, trialNumber: t.trialNumber, config: t.config, status: 'cancelled', loss: null, durationSeconds: (Date.now() - t.startedAt) / 1000, error: null, state: 'running', startedAt: t.startedAt, source: t.source, progress: t.progress ?? null };
 
   const state = (): StageState => {
     const b = best();
@@ -205,6 +207,14 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
       wake = true;
     },
     { description: DESCRIPTIONS.trialFinished },
+  );
+  setHandler(
+    trialProgressSignal,
+    ({ trialId, ...progress }) => {
+      const t = s.running.find((r) => r.trialId === trialId);
+      if (t) t.progress = progress;
+    },
+    { description: DESCRIPTIONS.trialProgress },
   );
   setHandler(stopStageSignal, (payload) => requestStop(validateStopPayload(payload)), { description: DESCRIPTIONS.stopStage });
   setHandler(stageStateQuery, state, { description: DESCRIPTIONS.stageState });
@@ -277,6 +287,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
           config,
           timeLimitSeconds: plan.trialTimeLimitSeconds,
           gpuTaskQueue: input.gpuTaskQueue,
+          progressSignalSeconds: plan.progressSignalSeconds,
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,

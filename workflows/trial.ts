@@ -77,6 +77,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialOutcome> {
           trainer: input.trainer,
           artifactRoot: input.artifactRoot,
           timeLimitSeconds: input.timeLimitSeconds,
+          progressReport: { workflowId: input.stageWorkflowId, intervalSeconds: input.progressSignalSeconds ?? 60 },
         });
         Object.assign(outcome, { status: 'succeeded', loss: result.loss, checkpointPath: result.checkpointPath, result });
         break;

@@ -6,7 +6,7 @@
 import type { Config, TrialStatus } from '../src/domain';
 import type { SearchSpace } from '../src/space';
 import type { TrainerSpec } from '../src/trainer';
-import type { TrainResult } from '../activities/types';
+import type { TrainResult, TrialProgressReport } from '../activities/types';
 
 export interface StageBudget {
   /** Trials to start in this stage (including warm-start and enqueued configs). */
@@ -38,6 +38,8 @@ export interface StagePlan {
   trialTimeLimitSeconds: number;
   /** Make the acquisition improvement per GPU-hour. */
   costAware: boolean;
+  /** How often a running trial signals its progress to the stage (default 60 s; also at each checkpoint). */
+  progressSignalSeconds?: number;
 }
 
 export interface PublishSpec {
@@ -87,6 +89,7 @@ export interface TrialInput {
   config: Config;
   timeLimitSeconds: number;
   gpuTaskQueue?: string;
+  progressSignalSeconds?: number;
 }
 
 export interface TrialOutcome {
@@ -110,6 +113,8 @@ export type TrialView = Pick<TrialOutcome, 'trialId' | 'trialNumber' | 'config' 
   state: 'running' | 'finished';
   startedAt: number;
   source: string;
+  /** The last progress a running trial reported (step, epoch, loss, samples/s). */
+  progress: Omit<TrialProgressReport, 'trialId'> | null;
 };
 
 export interface StageState {

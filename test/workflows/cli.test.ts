@@ -127,7 +127,7 @@ describe('vibeopt CLI against a real dev server', () => {
     assert.match(watched, /== stage2: Bokmål only/);
     assert.match(watched, /cancelled/);
     assert.match(watched, /pipeline cli-pipeline completed/);
-    assert.doesNotMatch(watched, /\x1b\[/, 'no terminal escapes when not on a terminal');
+    assert.ok(!watched.includes('\u001b['), 'no terminal escapes when not on a terminal');
   });
 
   it('config errors name the file, the path and the problem; nothing is started', async () => {

@@ -82,9 +82,15 @@ describe('stage workflow', () => {
     const queue = 'stage-graceful';
     const workers = await startWorkers(server, { gpus: 2, cpuQueue: queue, gpuQueue: `${queue}-gpu` });
     try {
-      const input = stageInput({ pipelineId: 'graceful', queue, maxTrials: 20, parallelism: 2, timeScale: 1500 });
+      const input = stageInput({ pipelineId: 'graceful', queue, maxTrials: 20, parallelism: 2, timeScale: 1500, plan: { progressSignalSeconds: 1 } });
       const handle = await server.env.client.workflow.start(stageWorkflow, { workflowId: 'graceful-stage1', taskQueue: queue, args: [input] });
       await waitFor('two running trials', async () => (await handle.query(stageStateQuery)).trials.filter((t) => t.state === 'running').length === 2);
+      // Running trials report their progress into the stage's state (what the Web UI's query shows).
+      const running = await waitFor('progress of a running trial', async () =>
+        (await handle.query(stageStateQuery)).trials.find((t) => t.state === 'running' && (t.progress?.step ?? 0) > 0),
+      );
+      assert.ok(running.progress!.maxSteps! >= running.progress!.step!, JSON.stringify(running.progress));
+      assert.ok(running.progress!.epoch === null || running.progress!.epoch >= 0, JSON.stringify(running.progress));
       await handle.signal(stopStageSignal, { mode: 'graceful' });
       const result = await handle.result();
       assert.equal(result.stoppedBy, 'user');
