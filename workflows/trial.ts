@@ -107,6 +107,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialOutcome> {
   // GPU time of all attempts (the OOM ladder's too), as the workflow clock saw it.
   outcome.durationSeconds = (Date.now() - startedAt) / 1000;
   // Report even when cancelled: the stage is waiting for this signal.
-  await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(input.stageWorkflowId).signal(trialFinishedSignal, outcome));
+  // (If the stage is gone — terminated by hand — there is no one to tell; the outcome is the result.)
+  await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(input.stageWorkflowId).signal(trialFinishedSignal, outcome)).catch(() => undefined);
   return outcome;
 }
