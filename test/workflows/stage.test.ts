@@ -78,6 +78,26 @@ describe('stage workflow', () => {
     }
   });
 
+  it('budgets: GPU-hours stop new trials once used up; a reached target loss ends the stage', async () => {
+    const queue = 'stage-budget';
+    const workers = await startWorkers(server, { gpus: 2, cpuQueue: queue, gpuQueue: `${queue}-gpu` });
+    try {
+      // 2 trials at a time, each ~1-3 s; 0.0004 GPU-hours (1.44 s) is spent by the first two.
+      const gpu = stageInput({ pipelineId: 'gpuh', queue, maxTrials: 20, parallelism: 2, timeScale: 4000, plan: { budget: { maxTrials: 20, maxGpuHours: 0.0004 } } });
+      const r1 = await server.env.client.workflow.execute(stageWorkflow, { workflowId: 'gpuh-stage1', taskQueue: queue, args: [gpu] });
+      assert.equal(r1.stoppedBy, 'budget');
+      assert.equal(r1.trials.length, 2);
+      assert.ok(r1.gpuHours >= 0.0004);
+
+      const target = stageInput({ pipelineId: 'target', queue, maxTrials: 20, parallelism: 1, plan: { budget: { maxTrials: 20, targetLoss: 5 } } });
+      const r2 = await server.env.client.workflow.execute(stageWorkflow, { workflowId: 'target-stage1', taskQueue: queue, args: [target] });
+      assert.equal(r2.stoppedBy, 'target');
+      assert.equal(r2.trials.length, 1);
+    } finally {
+      await workers.stop();
+    }
+  });
+
   it('stopStage graceful: no new trials, running ones finish', async () => {
     const queue = 'stage-graceful';
     const workers = await startWorkers(server, { gpus: 2, cpuQueue: queue, gpuQueue: `${queue}-gpu` });
