@@ -293,6 +293,8 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `${plan.name} trial ${trialNumber} (${source}): lr ${config.learning_rate}, r ${config.lora_r}, batch ${config.per_device_train_batch_size}×${config.gradient_accumulation_steps}`,
     });
+    // A `stopStage now` that came while this child was being started could not cancel it yet.
+    if (s.stopMode === 'now') void getExternalWorkflowHandle(trialId).cancel().catch(() => undefined);
   };
 
   const observations = (): Observation[] =>
