@@ -141,7 +141,11 @@ export function suggest(req: SuggestRequest): Suggestion[] {
   const constraintsOnContinuous = space.constraints.some((c) =>
     (c.type === 'product_range' ? c.params : [c.numerator, c.denominator]).some((p) => space.params[p]?.type === 'float'),
   );
-  const extra: Float64Array[] = [...data.pendingX];
+  // Crashed trials will never report a loss; believing the GP's mean there (as for pending
+  // trials) removes their phantom uncertainty, so EI does not keep pointing into a crash region
+  // just because it is unobserved. The mean, and so the good region next to it, is unchanged.
+  const crashedX = data.allX.filter((_, i) => data.crashed[i]);
+  const extra: Float64Array[] = [...crashedX, ...data.pendingX];
   while (out.length < count) {
     const gp = believe(gp0, extra);
     const acq = new LogAcquisition(gp, best, feas, cost);
