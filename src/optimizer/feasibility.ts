@@ -13,7 +13,7 @@
  *                P(success | x) = Φ(μ* / √(1 + σ*²))                            (eq. 3.82 for probit)
  *   Laplace evidence:  log q(y|X) = −½ aᵀf̂ + Σ log Φ(y_i f̂_i) − Σ log L_ii     (eq. 3.32)
  * Lengthscales come from a MAP-fitted GP regression on the ±1 labels (gp.ts); the latent scale s
- * is picked from {1, 4, 16} by the Laplace evidence. A crash makes the latent strongly negative
+ * (from {2, 8}) and a lengthscale stretch (×1 or ×2) are picked by the Laplace evidence. A crash makes the latent strongly negative
  * at and near that point, so a region where trials keep crashing gets a small P(success), while
  * its succeeded neighbours keep theirs. Before the first crash there is no model (P = 1).
  *
@@ -43,12 +43,14 @@ export class LaplaceClassifier implements FeasibilityModel {
     /** Cholesky factor of B = I + W^½ K W^½. */
     private readonly L: Float64Array,
     readonly evidence: number,
+    /** Posterior mode f̂ (to warm-start the next fit). */
+    readonly mode: Float64Array,
   ) {}
 
   /** Newton iterations for the posterior mode (Algorithm 3.1); null if B cannot be factored. */
-  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, y: Float64Array, params: KernelParams): LaplaceClassifier | null {
+  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, y: Float64Array, params: KernelParams, f0?: Float64Array): LaplaceClassifier | null {
     const K = kernelMatrix(X, n, d, isCat, { ...params, noiseVar: 1e-8 * params.scale });
-    let f: Float64Array = new Float64Array(n);
+    let f: Float64Array = f0 && f0.length === n ? Float64Array.from(f0) : new Float64Array(n);
     let result: LaplaceClassifier | null = null;
     for (let it = 0; it < 50; it++) {
       const grad = new Float64Array(n);
@@ -78,7 +80,7 @@ export class LaplaceClassifier implements FeasibilityModel {
       for (let i = 0; i < n; i++) logdet += Math.log(L[i * n + i] as number);
       let quad = 0;
       for (let i = 0; i < n; i++) quad += (grad[i] as number) * (f[i] as number);
-      result = new LaplaceClassifier(X, n, d, isCat, params, grad, sqrtW, L, -0.5 * quad + loglik - logdet);
+      result = new LaplaceClassifier(X, n, d, isCat, params, grad, sqrtW, L, -0.5 * quad + loglik - logdet, f);
       // Newton step: b = W f + ∇;  a = b − W^½ L⁻ᵀ L⁻¹ (W^½ K b);  f ← K a.
       const b = Float64Array.from(f, (fi, i) => (sqrtW[i] as number) ** 2 * fi + (grad[i] as number));
       const t = Float64Array.from(matVec(K, n, b), (v, i) => v * (sqrtW[i] as number));
@@ -107,7 +109,9 @@ export class LaplaceClassifier implements FeasibilityModel {
       dm[i] = s * matern52Grad(r2);
       mu += (kx[i] as number) * (this.dlp[i] as number);
     }
-    const v = solveLowerInPlace(this.L, n, Float64Array.from(kx, (k, i) => k * (this.sqrtW[i] as number)));
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = (kx[i] as number) * (this.sqrtW[i] as number);
+    solveLowerInPlace(this.L, n, v);
     let vv = 0;
     for (let i = 0; i < n; i++) vv += (v[i] as number) * (v[i] as number);
     const variance = Math.max(s - vv, 0);
@@ -146,12 +150,12 @@ export function fitFeasibility(Xs: Float64Array[], crashed: boolean[], d: number
   Xs.forEach((x, i) => X.set(x, i * d));
   const y = Float64Array.from(crashed, (c) => (c ? -1 : 1));
   // Lengthscales from a GP regression on the labels, with the long-lengthscale prior (prior.ts).
-  const reg = GP.fit(X, n, d, isCat, y, { prior: 'long' });
+  const reg = GP.fit(X, n, d, isCat, y, { prior: 'long', maxIter: 15 });
   let best: LaplaceClassifier | null = null;
-  for (const stretch of [1, 2, 4]) {
+  for (const stretch of [1, 2]) {
     const invSqLengthscales = Float64Array.from(reg.params.invSqLengthscales, (r) => r / (stretch * stretch));
-    for (const scale of [1, 4, 16]) {
-      const c = LaplaceClassifier.fit(X, n, d, isCat, y, { ...reg.params, invSqLengthscales, scale });
+    for (const scale of [2, 8]) {
+      const c = LaplaceClassifier.fit(X, n, d, isCat, y, { ...reg.params, invSqLengthscales, scale }, best?.mode);
       if (c && Number.isFinite(c.evidence) && (!best || c.evidence > best.evidence)) best = c;
     }
   }
