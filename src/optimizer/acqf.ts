@@ -5,14 +5,15 @@
  *
  * - LogEI from the objective GP (acquisition.ts), with the Kriging-believer GP when trials are
  *   pending (believer.ts).
- * - P(success | x) = P(c(x) ≤ 0) from the feasibility GP fitted to c = +1 (crashed) / −1
- *   (succeeded), as for Optuna's constraints (Gardner et al. 2014); omitted before any crash.
+ * - P(success | x) from the Laplace GP classifier in feasibility.ts (constrained EI, Gardner et
+ *   al. 2014, "Bayesian Optimization with Inequality Constraints"); omitted before any crash.
  * - Ĉ(x) = exp(E[log duration(x)]) in GPU-hours from the cost GP, only when cost-aware: EI per
  *   unit cost (Snoek, Larochelle & Adams 2012, "EI per second", §3.2), c = 1.
  * Gradients w.r.t. continuous inputs follow by the chain rule through (μ, σ²) of each GP.
  */
 import { GP } from './gp';
-import { logEI, logProbBelow } from './acquisition';
+import { logEI } from './acquisition';
+import { FeasibilityModel } from './feasibility';
 
 export interface AcquisitionFunction {
   value(x: Float64Array): number;
@@ -24,18 +25,14 @@ export class LogAcquisition implements AcquisitionFunction {
     private readonly objective: GP,
     /** Best observed value, standardized units of the objective GP. */
     private readonly best: number,
-    private readonly feasibility?: GP,
+    private readonly feasibility?: FeasibilityModel,
     private readonly cost?: GP,
   ) {}
 
   value(x: Float64Array): number {
     const p = this.objective.predict(x);
     let v = logEI(p.mean, p.variance, this.best).value;
-    if (this.feasibility) {
-      const f = this.feasibility.predict(x);
-      const s = this.feasibility.yStd;
-      v += logProbBelow(this.feasibility.toRaw(f.mean), f.variance * s * s, 0).value;
-    }
+    if (this.feasibility) v += this.feasibility.logProbSuccess(x).value;
     if (this.cost) v -= this.cost.toRaw(this.cost.predict(x).mean);
     return Number.isFinite(v) ? v : -Infinity;
   }
@@ -51,13 +48,11 @@ export class LogAcquisition implements AcquisitionFunction {
       grad[k] = ei.dMean * (p.dMean[k] as number) + ei.dVariance * (p.dVariance[k] as number);
     }
     if (this.feasibility) {
-      const f = this.feasibility.predictWithGrad(x, dims);
-      const s = this.feasibility.yStd;
-      const pf = logProbBelow(this.feasibility.toRaw(f.mean), f.variance * s * s, 0);
+      const pf = this.feasibility.logProbSuccess(x, dims);
       v += pf.value;
       for (let j = 0; j < dims.length; j++) {
         const k = dims[j] as number;
-        grad[k] = (grad[k] as number) + pf.dMean * s * (f.dMean[k] as number) + pf.dVariance * s * s * (f.dVariance[k] as number);
+        grad[k] = (grad[k] as number) + (pf.grad[k] as number);
       }
     }
     if (this.cost) {

@@ -17,7 +17,7 @@
  */
 import { choleskyWithJitter, cholInverse, solveLowerInPlace, solveUpperTInPlace } from './linalg';
 import { matern52, matern52Grad, sqDist } from './kernel';
-import { addLogPriorGrad, logPrior } from './prior';
+import { PriorKind, addLogPriorGrad, logPrior } from './prior';
 import { minimizeBox } from './lbfgs';
 
 export const MIN_NOISE_VAR = 1e-6;
@@ -79,7 +79,7 @@ export class GP {
    * box-constrained L-BFGS from the default start (ρ = 1, s = 1, σ_n² = 1, as Optuna) and, if given,
    * from a warm start; keeps the best.
    */
-  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, yRaw: Float64Array, opts: { warmStart?: KernelParams; maxIter?: number; fixedNoise?: number } = {}): GP {
+  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, yRaw: Float64Array, opts: { warmStart?: KernelParams; maxIter?: number; fixedNoise?: number; prior?: PriorKind } = {}): GP {
     const { y, mean, std } = standardize(yRaw);
     const starts: KernelParams[] = [{ invSqLengthscales: new Float64Array(d).fill(1), scale: 1, noiseVar: 1 }];
     if (opts.warmStart) starts.push(opts.warmStart);
@@ -96,7 +96,8 @@ export class GP {
     lower[d + 1] = Math.log(1e-12);
     upper[d + 1] = Math.log(10);
     const fixedNoise = opts.fixedNoise;
-    const objective = (theta: Float64Array) => negLogPosterior(theta, deltas, n, d, y, fixedNoise);
+    const prior = opts.prior ?? 'default';
+    const objective = (theta: Float64Array) => negLogPosterior(theta, deltas, n, d, y, fixedNoise, prior);
     if (n > 0) {
       for (const s of starts) {
         const theta0 = toTheta(s, d);
@@ -256,7 +257,7 @@ function fromTheta(t: Float64Array, d: number, fixedNoise?: number): KernelParam
 }
 
 /** −(log p(y|θ) + log p(θ)) and its gradient w.r.t. θ. */
-export function negLogPosterior(theta: Float64Array, deltas: Float64Array[], n: number, d: number, y: Float64Array, fixedNoise?: number): { value: number; grad: Float64Array } {
+export function negLogPosterior(theta: Float64Array, deltas: Float64Array[], n: number, d: number, y: Float64Array, fixedNoise?: number, prior: PriorKind = 'default'): { value: number; grad: Float64Array } {
   const p = fromTheta(theta, d, fixedNoise);
   const expNoise = Math.exp(theta[d + 1] as number);
   const bad = { value: Infinity, grad: new Float64Array(d + 2) };
@@ -288,7 +289,7 @@ export function negLogPosterior(theta: Float64Array, deltas: Float64Array[], n: 
   const alpha = solveUpperTInPlace(L, n, solveLowerInPlace(L, n, Float64Array.from(y)));
   let lml = -0.5 * n * Math.log(2 * Math.PI);
   for (let i = 0; i < n; i++) lml -= 0.5 * (y[i] as number) * (alpha[i] as number) + Math.log(L[i * n + i] as number);
-  const value = -(lml + logPrior(rho, s, p.noiseVar));
+  const value = -(lml + logPrior(rho, s, p.noiseVar, prior));
   if (!Number.isFinite(value)) return bad;
 
   // W = ααᵀ − K⁻¹; ∂lml/∂θ = ½ Σ_ij W_ij ∂K_ij/∂θ (off-diagonal pairs counted twice).
@@ -314,7 +315,7 @@ export function negLogPosterior(theta: Float64Array, deltas: Float64Array[], n: 
   grad[d] = gs + 0.5 * trDiag * s;
   grad[d + 1] = fixedNoise === undefined ? 0.5 * trDiag * expNoise : 0;
   const priorGrad = new Float64Array(d + 2);
-  addLogPriorGrad(rho, s, p.noiseVar, fixedNoise === undefined ? expNoise : 0, priorGrad);
+  addLogPriorGrad(rho, s, p.noiseVar, fixedNoise === undefined ? expNoise : 0, priorGrad, prior);
   for (let k = 0; k < d + 2; k++) grad[k] = -((grad[k] as number) + (priorGrad[k] as number));
   return { value, grad };
 }

@@ -19,8 +19,21 @@ export interface CholeskyResult {
 
 function tryCholesky(K: Float64Array, n: number, add: number): Float64Array | null {
   const m = new Matrix(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m.set(i, j, (K[i * n + j] as number) + (i === j ? add : 0));
-  const chol = new CholeskyDecomposition(m);
+  // Symmetrize from the lower triangle (ml-matrix rejects matrices that are not exactly symmetric).
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = K[i * n + j] as number;
+      m.set(i, j, v);
+      m.set(j, i, v);
+    }
+    m.set(i, i, (K[i * n + i] as number) + add);
+  }
+  let chol: CholeskyDecomposition;
+  try {
+    chol = new CholeskyDecomposition(m);
+  } catch {
+    return null;
+  }
   if (!chol.isPositiveDefinite()) return null;
   const L = new Float64Array(n * n);
   const lm = chol.lowerTriangularMatrix;

@@ -5,9 +5,10 @@
  *   1. initialConfigs (named or warm-start), skipping any already observed or pending (by value);
  *   2. a scrambled-Sobol fill until N_INITIAL (10) trials exist or are running (or while fewer
  *      than 2 trials have succeeded), skipping infeasible or already-seen points;
- *   3. the GP: objective GP on succeeded trials, feasibility GP when any trial crashed, cost GP
- *      when cost-aware, Kriging believer for pending trials and for the earlier suggestions of
- *      this call; α = LogEI + log P(success) (− log cost) maximized by optimize-acqf.ts.
+ *   3. the GP: objective GP on succeeded trials (crashed ones imputed, see below), the Laplace
+ *      feasibility classifier when any trial crashed, cost GP when cost-aware, Kriging believer
+ *      for pending trials and for the earlier suggestions of this call;
+ *      α = LogEI + log P(success) (− log cost), maximized by optimize-acqf.ts.
  * A GP suggestion that would repeat a seen config is replaced by a random feasible unseen one.
  * Observations that are not usable are dropped: a succeeded trial with a non-finite loss counts
  * as a crash, configs with missing or non-numeric values or unknown choices are ignored,
@@ -141,9 +142,20 @@ export function suggest(req: SuggestRequest): Suggestion[] {
   const constraintsOnContinuous = space.constraints.some((c) =>
     (c.type === 'product_range' ? c.params : [c.numerator, c.denominator]).some((p) => space.params[p]?.type === 'float'),
   );
+  // Crashed trials never report a loss, but for the goal they are bad outcomes. Each enters the
+  // objective GP with the value max(μ(x), q75), q75 = the upper quartile of the observed
+  // standardized losses: no better than a mediocre trial, yet not the worst, so EI stops pointing
+  // into a crash region merely because it is unobserved while the good region next to it stays
+  // attractive. (SMAC imputes the worst value; that avoided crashes in our crash-region benchmark
+  // but also abandoned the optimum next to the boundary. The quartile was chosen on that
+  // benchmark; see docs/OPTIMIZER.md.)
+  const crashedX = data.allX.filter((_, i) => data.crashed[i]);
+  const sortedY = Array.from(gp0.y).sort((a, b) => a - b);
+  const q75 = sortedY[Math.floor(0.75 * (sortedY.length - 1))] as number;
+  const gpC = crashedX.length > 0 ? gp0.condition(concat(crashedX), Float64Array.from(crashedX, (x) => Math.max(gp0.predict(x).mean, q75))) : gp0;
   const extra: Float64Array[] = [...data.pendingX];
   while (out.length < count) {
-    const gp = believe(gp0, extra);
+    const gp = believe(gpC, extra);
     const acq = new LogAcquisition(gp, best, feas, cost);
     const r = optimizeAcqf(acq, tf, rng.fork(), {
       lengthscales,
@@ -164,5 +176,12 @@ export function suggest(req: SuggestRequest): Suggestion[] {
       if (x) extra.push(x);
     }
   }
+  return out;
+}
+
+function concat(xs: Float64Array[]): Float64Array {
+  const d = xs[0]?.length ?? 0;
+  const out = new Float64Array(xs.length * d);
+  xs.forEach((x, i) => out.set(x, i * d));
   return out;
 }
