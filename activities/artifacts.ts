@@ -46,6 +46,7 @@ export function stageSummary(result: StageResult) {
     successful: result.trials.filter((t) => t.status === 'succeeded').length,
     gpu_hours: result.gpuHours,
     stopped_by: result.stoppedBy,
+    halted: result.halted?.reason ?? null,
     best: result.best ? trialRow(result.best) : null,
     results: ranked.map(trialRow),
   };

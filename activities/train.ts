@@ -137,10 +137,13 @@ function retryable(o: TrainerOutcome): boolean {
 }
 
 export function createTrainActivities(opts: TrainActivityOptions = {}) {
-  const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 5000;
+  const defaultHeartbeatIntervalMs = opts.heartbeatIntervalMs ?? 5000;
 
   async function train(input: TrainInput): Promise<TrainResult> {
     const ctx = Context.current();
+    // Heartbeat well within the activity's heartbeat timeout, however short the workflow set it.
+    const timeoutMs = ctx.info.heartbeatTimeoutMs;
+    const heartbeatIntervalMs = timeoutMs ? Math.max(100, Math.min(defaultHeartbeatIntervalMs, Math.floor(timeoutMs / 3))) : defaultHeartbeatIntervalMs;
     const { spec } = { spec: input.trainer };
     const workerEnv = opts.env ?? process.env;
     const redact = makeRedactor(spec.passEnv, workerEnv);

@@ -97,7 +97,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       throw ApplicationFailure.create({
         type: 'StageHadNoSuccess',
         nonRetryable: true,
-        message: `${plan.name} ended (${result.stoppedBy}) without a successful trial (${result.trials.length} trials: ${summarize(result)}); later stages need its checkpoint`,
+        message: `${plan.name} ended (${result.stoppedBy}) without a successful trial (${result.trials.length} trials: ${summarize(result)})${result.halted ? `: ${result.halted.reason}` : ''}; later stages need its checkpoint`,
       });
     }
     if (input.publish?.enabled) {

@@ -13,6 +13,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -71,6 +72,20 @@ export interface StageCarry {
   stopMode: StopMode | null;
   stoppedBy: StageResult['stoppedBy'] | null;
   exhausted: boolean;
+  /** Circuit breaker: trials failed in a row, and why it tripped (absent in runs from before it existed). */
+  consecutiveFailures?: number;
+  halted?: { reason: string } | null;
+}
+
+export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
+
+/**
+ * Whether a trial's failure says something is wrong with the machinery (a crashing or missing
+ * trainer, garbage output, a dead GPU) rather than with its config: those trip the circuit breaker.
+ * OOM (infeasible), the time limit (too_slow) and NaN/inf losses are observations about the config.
+ */
+export function isInfrastructureFailure(t: TrialOutcome): boolean {
+  return t.status === 'failed' && t.failure?.reason !== 'nan_loss';
 }
 
 function initialCarry(input: StageInput): StageCarry {
@@ -97,6 +112,8 @@ function initialCarry(input: StageInput): StageCarry {
     stopMode: null,
     stoppedBy: null,
     exhausted: false,
+    consecutiveFailures: 0,
+    halted: null,
   };
 }
 
@@ -119,6 +136,9 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
   const stageId = workflowInfo().workflowId;
   const plan = input.plan;
   let wake = false;
+  // Histories recorded before the circuit breaker replay without it.
+  const breakerOn = patched('stage-circuit-breaker');
+  const maxConsecutiveFailures = plan.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
 
   const best = (): TrialOutcome | null =>
     s.finished.reduce<TrialOutcome | null>((b, t) => (t.status === 'succeeded' && t.loss !== null && (b === null || t.loss < (b.loss ?? Infinity)) ? t : b), null);
@@ -133,6 +153,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
   /** Why no new trial may start, or null if one may. */
   const stopReason = (): StageResult['stoppedBy'] | null => {
     if (s.stopMode) return 'user';
+    if (s.halted) return 'failing';
     const b = best();
     if (s.budget.targetLoss !== undefined && b?.loss != null && b.loss <= s.budget.targetLoss) return 'target';
     if (started() >= s.budget.maxTrials) return 'budget';
@@ -162,6 +183,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
       queued: s.queued.map((q) => q.config),
       excluded: s.excluded,
       baseModel: input.baseModel,
+      halted: s.halted ?? null,
     };
   };
 
@@ -178,6 +200,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
         bestLine,
         `GPU-hours used: ${gpuHours().toFixed(2)}${s.budget.maxGpuHours !== undefined ? ` of ${s.budget.maxGpuHours}` : ''}`,
         s.stopMode ? `stopping (${s.stopMode})` : '',
+        s.halted ? `**halted**: ${s.halted.reason}` : '',
       ].join('\n'),
     );
     upsertSearchAttributes([
@@ -204,6 +227,14 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
       if (i < 0) return; // already recorded (a duplicate report)
       s.running.splice(i, 1);
       s.finished.push(compact(outcome));
+      if (breakerOn && outcome.status !== 'cancelled') {
+        s.consecutiveFailures = isInfrastructureFailure(outcome) ? (s.consecutiveFailures ?? 0) + 1 : 0;
+        if (!s.halted && maxConsecutiveFailures > 0 && s.consecutiveFailures >= maxConsecutiveFailures) {
+          s.halted = {
+            reason: `${s.consecutiveFailures} trials in a row failed (the last, ${outcome.trialId}: ${outcome.error ?? 'no error message'}); no new trials start. Fix the trainer or the GPU workers and relaunch.`,
+          };
+        }
+      }
       wake = true;
     },
     { description: DESCRIPTIONS.trialFinished },
@@ -288,6 +319,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
           timeLimitSeconds: plan.trialTimeLimitSeconds,
           gpuTaskQueue: input.gpuTaskQueue,
           progressSignalSeconds: plan.progressSignalSeconds,
+          heartbeatTimeoutSeconds: plan.trialHeartbeatTimeoutSeconds,
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -347,6 +379,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
     trials: [...s.finished].sort((x, y) => x.trialNumber - y.trialNumber),
     gpuHours: gpuHours(),
     stoppedBy: s.stoppedBy,
+    halted: s.halted ?? null,
     nextBaseModel: b?.checkpointPath ?? null,
   };
   await writeStageSummary({ pipelineId: input.pipelineId, artifactRoot: input.artifactRoot, result });

@@ -22,13 +22,15 @@ export const GPU_TASK_QUEUE = 'gpu';
 /** Failure types of the train activity that Temporal must not retry: the workflow decides. */
 export const NON_RETRYABLE_TRAIN_ERRORS = ['CudaOutOfMemory', 'TrainerNotFound', 'TrainerBadFlag', 'TrainerTimeout', 'InvalidTrainerOutput'];
 
-function trainActivity(timeLimitSeconds: number, taskQueue: string) {
+export const DEFAULT_TRIAL_HEARTBEAT_TIMEOUT_SECONDS = 120;
+
+function trainActivity(timeLimitSeconds: number, taskQueue: string, heartbeatTimeoutSeconds: number) {
   return proxyActivities<ReturnType<typeof createTrainActivities>>({
     taskQueue,
     // The activity enforces the trial time limit itself (TrainerTimeout); this is a backstop.
     startToCloseTimeout: `${Math.ceil(timeLimitSeconds * 1.1 + 600)}s`,
-    // A dead GPU worker is noticed within two minutes; the retry resumes from the last checkpoint.
-    heartbeatTimeout: '2m',
+    // A dead GPU worker is noticed within this (default two minutes); the retry resumes from the last checkpoint.
+    heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '5s',
@@ -40,16 +42,19 @@ function trainActivity(timeLimitSeconds: number, taskQueue: string) {
   }).train;
 }
 
-function failureOf(err: unknown): { type: string; message: string } {
+function failureOf(err: unknown): { type: string; message: string; reason: string | null } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
-  if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'Error', message: String(err) };
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { reason?: unknown } | undefined;
+    return { type: cause.type ?? 'Error', message: cause.message, reason: typeof details?.reason === 'string' ? details.reason : null };
+  }
+  if (cause instanceof Error) return { type: cause.name, message: cause.message, reason: null };
+  return { type: 'Error', message: String(err), reason: null };
 }
 
 /** Runs one trial to an outcome; never throws for trainer failures. */
 export async function trialWorkflow(input: TrialInput): Promise<TrialOutcome> {
-  const train = trainActivity(input.timeLimitSeconds, input.gpuTaskQueue ?? GPU_TASK_QUEUE);
+  const train = trainActivity(input.timeLimitSeconds, input.gpuTaskQueue ?? GPU_TASK_QUEUE, input.heartbeatTimeoutSeconds ?? DEFAULT_TRIAL_HEARTBEAT_TIMEOUT_SECONDS);
   const outcome: TrialOutcome = {
     trialId: input.trialId,
     trialNumber: input.trialNumber,
@@ -84,11 +89,13 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialOutcome> {
       } catch (err) {
         if (isCancellation(err)) throw err;
         const failure = failureOf(err);
+        outcome.failure = { type: failure.type, reason: failure.reason };
         if (failure.type === 'CudaOutOfMemory') {
           const next = halveBatch(outcome.finalConfig);
           if (next) {
             outcome.finalConfig = next;
             outcome.oomLevel += 1;
+            outcome.failure = null;
             continue;
           }
           Object.assign(outcome, { status: 'infeasible', error: 'CUDA out of memory at batch size 1' });

@@ -40,6 +40,17 @@ export interface StagePlan {
   costAware: boolean;
   /** How often a running trial signals its progress to the stage (default 60 s; also at each checkpoint). */
   progressSignalSeconds?: number;
+  /**
+   * Heartbeat timeout of the train activity: how long a dead GPU worker goes unnoticed before the
+   * trial is retried (resuming from its last checkpoint). Default 120.
+   */
+  trialHeartbeatTimeoutSeconds?: number;
+  /**
+   * Circuit breaker: after this many trials in a row fail (trainer crashes, missing binary, garbage
+   * output; not OOM, NaN loss or time limits) the stage starts no new trial and ends with
+   * stoppedBy 'failing' and the reason in its state. Default 3; 0 turns it off.
+   */
+  maxConsecutiveFailures?: number;
 }
 
 export interface PublishSpec {
@@ -90,6 +101,8 @@ export interface TrialInput {
   timeLimitSeconds: number;
   gpuTaskQueue?: string;
   progressSignalSeconds?: number;
+  /** Heartbeat timeout of the train activity (default 120 s). */
+  heartbeatTimeoutSeconds?: number;
 }
 
 export interface TrialOutcome {
@@ -106,6 +119,8 @@ export interface TrialOutcome {
   checkpointPath: string | null;
   result: TrainResult | null;
   error: string | null;
+  /** Failure type and finer reason of the last attempt (e.g. TrainerError / nan_loss), when it failed. */
+  failure?: { type: string; reason: string | null } | null;
 }
 
 export type TrialView = Pick<TrialOutcome, 'trialId' | 'trialNumber' | 'config' | 'status' | 'loss' | 'durationSeconds' | 'error'> & {
@@ -131,6 +146,8 @@ export interface StageState {
   queued: Config[];
   excluded: Array<{ param: string; value: number | string }>;
   baseModel: string;
+  /** Set when the circuit breaker stopped the stage from starting trials: why. */
+  halted: { reason: string } | null;
 }
 
 export interface StageResult {
@@ -141,7 +158,10 @@ export interface StageResult {
   topConfigs: Config[];
   trials: TrialOutcome[];
   gpuHours: number;
-  stoppedBy: 'budget' | 'target' | 'user' | 'exhausted';
+  /** 'failing': the circuit breaker (see StagePlan.maxConsecutiveFailures and `halted`). */
+  stoppedBy: 'budget' | 'target' | 'user' | 'exhausted' | 'failing';
+  /** The circuit breaker's reason, when stoppedBy is 'failing'. */
+  halted?: { reason: string } | null;
   /** The model the next stage starts from: the published repo id or the best checkpoint path. */
   nextBaseModel: string | null;
 }

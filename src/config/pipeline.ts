@@ -28,6 +28,8 @@ export const StageConfigSchema = z.strictObject({
   parallelism: z.number().int().min(1).default(1),
   trialTimeLimitHours: z.number().positive().default(24),
   costAware: z.boolean().default(false),
+  trialHeartbeatTimeoutSeconds: z.number().positive().optional().describe('how long a dead GPU worker goes unnoticed (default 120)'),
+  maxConsecutiveFailures: z.number().int().min(0).optional().describe('circuit breaker: stop starting trials after this many fail in a row (default 3, 0 = off)'),
   warmStartTopK: z.number().int().min(0).default(3),
   initialConfigs: z.union([z.literal('named'), z.array(z.record(z.string(), configValue))]).default([]),
   space: SpaceOverridesSchema.optional(),
@@ -141,6 +143,8 @@ export function toPipelineInput(config: PipelineConfig, opts: { baseDir?: string
       parallelism: st.parallelism,
       trialTimeLimitSeconds: Math.round(st.trialTimeLimitHours * 3600),
       costAware: st.costAware,
+      ...(st.trialHeartbeatTimeoutSeconds !== undefined ? { trialHeartbeatTimeoutSeconds: st.trialHeartbeatTimeoutSeconds } : {}),
+      ...(st.maxConsecutiveFailures !== undefined ? { maxConsecutiveFailures: st.maxConsecutiveFailures } : {}),
     };
   });
   return {
