@@ -2,9 +2,9 @@
 # Creates the project-local Python environment .venv-trainer/ used by the real-library check
 # (test/integration/hf-trainer.test.ts): CPU-only use of torch + transformers + accelerate from PyPI.
 #
-# Opt-in: the install is large (torch's Linux wheels on PyPI pull the CUDA runtime packages, several
-# GB) and slow, so neither `npm test` nor CI runs it. Run it once with `npm run setup:python`, then
-# `npm run test:hf`.
+# The install is large (torch's Linux wheels on PyPI pull the CUDA runtime packages, several
+# GB; about 2.5 minutes here), so `npm test` does not run it; .ci/run does. Run it once with
+# `npm run setup:python`, then `npm run test:hf`.
 #
 # Environment: PYTHON (default python3, needs >= 3.10 with the venv module).
 set -euo pipefail
