@@ -42,7 +42,8 @@ import type { StageBudget, StageInput, StageResult, StageState, StopMode, TrialO
 import { validateBudgetPatch, validateExclusion, validateParallelism, validateStopPayload } from './validate';
 
 const { suggestConfigs } = proxyActivities<typeof suggestActivities>({
-  startToCloseTimeout: '5m',
+  // A GP fit takes well under a second; a CPU worker that dies mid-fit is noticed within this.
+  startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidSuggestRequest'] },
 });
 const { writeStageSummary } = proxyActivities<typeof artifactActivities>({
