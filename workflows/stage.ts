@@ -42,8 +42,9 @@ import type { StageBudget, StageInput, StageResult, StageState, StopMode, TrialO
 import { validateBudgetPatch, validateExclusion, validateParallelism, validateStopPayload } from './validate';
 
 const { suggestConfigs } = proxyActivities<typeof suggestActivities>({
-  // A GP fit takes well under a second; a CPU worker that dies mid-fit is noticed within this.
-  startToCloseTimeout: '1m',
+  // A fit takes 0.3 s at 100 observations and ~20 s at 500 (cubic); a CPU worker that dies
+  // mid-fit is noticed within this.
+  startToCloseTimeout: '10m',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidSuggestRequest'] },
 });
 const { writeStageSummary } = proxyActivities<typeof artifactActivities>({
