@@ -4,6 +4,7 @@
  * worker's environment by name (TrainerSpec.passEnv).
  */
 import type { Config } from '../src/domain';
+import type { TrainerProgress } from '../src/trainer/logParser';
 import type { TrainerSpec } from '../src/trainer/spec';
 
 export type { TrainerSpec } from '../src/trainer/spec';
@@ -36,14 +37,8 @@ export interface TrainInput {
 }
 
 /** What the train activity signals to the stage while a trial runs (the stage's `trialProgress`). */
-export interface TrialProgressReport {
+export interface TrialProgressReport extends TrainerProgress {
   trialId: string;
-  step: number | null;
-  maxSteps: number | null;
-  epoch: number | null;
-  loss: number | null;
-  samplesPerSecond: number | null;
-  checkpoint: string | null;
 }
 
 export interface TrainMetrics {
@@ -69,14 +64,7 @@ export interface TrainResult {
 }
 
 /** Heartbeat details of the train activity (also what a retried attempt reads to resume). */
-export interface TrainHeartbeat {
-  step: number | null;
-  maxSteps: number | null;
-  epoch: number | null;
-  loss: number | null;
-  samplesPerSecond: number | null;
-  /** Newest complete checkpoint-N directory. */
-  checkpoint: string | null;
+export interface TrainHeartbeat extends TrainerProgress {
   attempt: number;
   oomLevel: number;
 }
