@@ -1,8 +1,11 @@
 /**
  * Optimizer benchmark. Prints JSON on stdout (progress on stderr).
  *
- *   npx tsx bench/optimizer.ts [--seeds 10] [--evals 100] [--problems branin,hartmann6,...]
+ *   npx tsx bench/optimizer.ts [--seeds 10] [--seed-start 0] [--evals 100] [--problems branin,hartmann6,...]
  *                              [--skip async,constrained,timing]
+ *
+ * Seeds are seed-start … seed-start + seeds − 1 (default 0…9, the numbers in docs/OPTIMIZER.md);
+ * `--seed-start 10 --seeds 10` gives ten further seeds to check that a change is not seed luck.
  *
  * - sequential: median simple regret (best found − optimum) over seeds after 50 and `evals`
  *   evaluations, for suggest() and for uniform random search, on Branin, Hartmann6, Ackley-10,
@@ -26,6 +29,7 @@ function arg(name: string, def: string): string {
   return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : def;
 }
 const SEEDS = Number(arg('seeds', '10'));
+const SEED_START = Number(arg('seed-start', '0'));
 const EVALS = Number(arg('evals', '100'));
 const PROBLEM_NAMES = arg('problems', Object.keys(PROBLEMS).join(',')).split(',').filter(Boolean);
 const SKIP = new Set(arg('skip', '').split(',').filter(Boolean));
@@ -149,7 +153,7 @@ function timing(reps: number): number[] {
 
 function main(): void {
   const started = new Date().toISOString();
-  const result: Record<string, unknown> = { started, seeds: SEEDS, evals: EVALS, node: process.version };
+  const result: Record<string, unknown> = { started, seeds: SEEDS, seedStart: SEED_START, evals: EVALS, node: process.version };
   const sequential: Record<string, unknown> = {};
   for (const name of PROBLEM_NAMES) {
     const p = PROBLEMS[name];
@@ -157,7 +161,7 @@ function main(): void {
     const ours: Record<string, number>[] = [];
     const rand: Record<string, number>[] = [];
     const t0 = performance.now();
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = SEED_START; seed < SEED_START + SEEDS; seed++) {
       ours.push(regretsAt(runSequential(p, seed), p.optimum));
       rand.push(regretsAt(runRandom(p, seed), p.optimum));
       log(`${name} seed ${seed}: ours ${JSON.stringify(ours[ours.length - 1])} random ${JSON.stringify(rand[rand.length - 1])}`);
@@ -170,7 +174,7 @@ function main(): void {
   if (!SKIP.has('async')) {
     const ours: Record<string, number>[] = [];
     const t0 = performance.now();
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = SEED_START; seed < SEED_START + SEEDS; seed++) {
       ours.push(regretsAt(runAsync(hartmann6, seed, 4), hartmann6.optimum));
       log(`hartmann6 async4 seed ${seed}: ${JSON.stringify(ours[ours.length - 1])}`);
     }
@@ -188,7 +192,7 @@ function main(): void {
     const runs: { inCrashAfter20: number; total: number; best: number }[] = [];
     const rand: { inCrashAfter20: number; total: number; best: number }[] = [];
     const t0 = performance.now();
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = SEED_START; seed < SEED_START + SEEDS; seed++) {
       runs.push(runConstrained(seed, evals, false));
       rand.push(runConstrained(seed, evals, true));
       log(`constrained seed ${seed}: ${JSON.stringify(runs[runs.length - 1])} random ${JSON.stringify(rand[rand.length - 1])}`);
