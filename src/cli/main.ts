@@ -74,6 +74,8 @@ program
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
+    // The server is a child of this process: stay up until a signal.
+    setInterval(() => undefined, 1 << 30);
   });
 
 connectionOptions(
