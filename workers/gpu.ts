@@ -21,6 +21,10 @@ export async function createGpuWorker(opts: {
     taskQueue: opts.taskQueue ?? GPU_TASK_QUEUE,
     activities: createTrainActivities({ gpu: opts.gpu, heartbeatIntervalMs: opts.heartbeatIntervalMs }),
     maxConcurrentActivityTaskExecutions: 1,
+    // Heartbeats reach the server at most this stale (the SDK's default is 60 s): `vibeopt status`
+    // and the Web UI read progress from them. One small RPC per GPU every 10 s.
+    maxHeartbeatThrottleInterval: '10s',
+    defaultHeartbeatThrottleInterval: '10s',
     // On SIGTERM the trial's process group is killed and the attempt retried elsewhere.
     shutdownGraceTime: '30s',
     identity: opts.identity ?? `gpu-${opts.gpu ?? 'any'}@${process.pid}`,

@@ -22,8 +22,9 @@ import {
   stopStageSignal,
 } from '../../workflows/messages';
 import { pipelineWorkflow, stageWorkflowId } from '../../workflows/pipeline';
+import type { TrainerProgress } from '../trainer/logParser';
 import type { PipelineState, StageBudget, StageState } from '../../workflows/types';
-import { ProgressPrinter } from './progress';
+import { formatConfig, ProgressPrinter } from './progress';
 
 export function uiBaseUrl(address: string): string {
   if (process.env.VIBEOPT_UI_URL) return process.env.VIBEOPT_UI_URL.replace(/\/$/, '');
@@ -55,13 +56,8 @@ export async function startCommand(opts: ConnectOptions & { config: string }): P
   await connection.close();
 }
 
-interface TrialProgress {
-  step?: number;
-  maxSteps?: number;
-  epoch?: number;
-  loss?: number | null;
-  samplesPerSecond?: number | null;
-}
+/** What a running trial last reported: the train activity's heartbeat (TrainerProgress). */
+type TrialProgress = Partial<TrainerProgress>;
 
 /** Progress of a running trial: the last heartbeat of its train activity. */
 async function trialProgress(client: Client, trialId: string): Promise<{ progress: TrialProgress; startedAt?: Date } | undefined> {
@@ -94,11 +90,13 @@ export async function snapshot(client: Client, pipelineId: string): Promise<Snap
       stages.push(state);
       for (const t of state.trials.filter((x) => x.state === 'running')) {
         const p = await trialProgress(client, t.trialId);
-        if (!p) continue;
-        const { step, maxSteps } = p.progress;
-        const elapsed = p.startedAt ? (Date.now() - p.startedAt.getTime()) / 1000 : null;
-        const eta = step && maxSteps && elapsed !== null && step > 0 ? (elapsed * (maxSteps - step)) / step : null;
-        progress[t.trialId] = { progress: p.progress, etaSeconds: eta };
+        // The fresher of the train activity's last heartbeat and the stage's last progress report.
+        const pr = (p?.progress.step ?? -1) >= (t.progress?.step ?? -1) ? p?.progress : (t.progress ?? undefined);
+        if (!pr) continue;
+        const elapsed = (Date.now() - (p?.startedAt?.getTime() ?? t.startedAt)) / 1000;
+        const { step, maxSteps } = pr;
+        const eta = step && maxSteps && step > 0 ? (elapsed * (maxSteps - step)) / step : null;
+        progress[t.trialId] = { progress: pr, etaSeconds: eta };
       }
     } catch {
       // a stage that has not had its first task yet
@@ -134,9 +132,9 @@ export function renderSnapshot(s: Snapshot): string {
     for (const t of running) {
       const p = s.progress[t.trialId];
       const pr = p?.progress;
-      const stepText = pr?.step !== undefined ? `step ${pr.step}/${pr.maxSteps ?? '?'} epoch ${pr.epoch?.toFixed(2) ?? '?'}` : 'starting';
+      const stepText = pr?.step != null ? `step ${pr.step}/${pr.maxSteps ?? '?'} epoch ${pr.epoch != null ? Number(pr.epoch).toFixed(2) : '?'}` : 'starting';
       const loss = pr?.loss != null ? ` loss ${Number(pr.loss).toFixed(4)}` : '';
-      lines.push(`  ▶ ${t.trialId}: ${stepText}${loss} ETA ${fmtDuration(p?.etaSeconds ?? null)}  lr ${t.config.learning_rate} r ${t.config.lora_r} batch ${t.config.per_device_train_batch_size}x${t.config.gradient_accumulation_steps}`);
+      lines.push(`  ▶ ${t.trialId}: ${stepText}${loss} ETA ${fmtDuration(p?.etaSeconds ?? null)}  ${formatConfig(t.config)}`);
     }
     if (state.queued.length) lines.push(`  queued: ${state.queued.length} config(s)`);
   }
