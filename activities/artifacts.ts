@@ -8,18 +8,11 @@
  *   <artifactRoot>/<pipeline>/BEST_CONFIG.md
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { buildTrainerArgv, type TrainerSpec } from '../src/trainer';
+import { buildTrainerArgv, formatCommand, writeJsonAtomic, type TrainerSpec } from '../src/trainer';
 import type { PipelineResult, PublishSpec, StagePlan, StageResult, TrialOutcome } from '../workflows/types';
-
-function writeJsonAtomic(file: string, data: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
-  renameSync(tmp, file);
-}
 
 function trialRow(t: TrialOutcome) {
   return {
@@ -81,25 +74,6 @@ export async function writePipelineSummary(args: { artifactRoot: string; result:
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'BEST_CONFIG.md'), md);
   return path.join(dir, 'BEST_CONFIG.md');
-}
-
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A command for people to copy: one `--flag value` per line, shell-quoted. */
-export function formatCommand(argv: string[]): string {
-  const lines: string[] = [];
-  let i = 0;
-  const head: string[] = [];
-  while (i < argv.length && !argv[i]!.startsWith('--')) head.push(shellQuote(argv[i++]!));
-  lines.push(head.join(' '));
-  while (i < argv.length) {
-    const parts = [shellQuote(argv[i++]!)];
-    if (i < argv.length && !argv[i]!.startsWith('--')) parts.push(shellQuote(argv[i++]!));
-    lines.push(parts.join(' '));
-  }
-  return lines.join(' \\\n  ');
 }
 
 export function bestConfigMarkdown(args: { result: PipelineResult; trainer: TrainerSpec; plans: StagePlan[]; artifactRoot: string }): string {

@@ -80,7 +80,8 @@ export interface Analysis {
   warnings: string[];
 }
 
-function numericValue(space: SearchSpace, param: string, v: number | string | undefined): number | null {
+/** A config value as a number for statistics: categoricals by their index. */
+export function numericValue(space: SearchSpace, param: string, v: number | string | undefined): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   const spec = space.params[param];
   if (typeof v === 'string' && spec?.type === 'categorical') {

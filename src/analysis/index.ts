@@ -6,7 +6,7 @@ export * from './types';
 export { loadResults, TrialResultsFileSchema } from './load';
 export { summarizeTrainingLog } from './trainingLog';
 export type { LogSummary } from './trainingLog';
-export { analyze, resultsSummaryJson, writeResultsSummary, stageOrder } from './analyze';
+export { analyze, resultsSummaryJson, writeResultsSummary, stageOrder, numericValue } from './analyze';
 export type { Analysis, AnalyzeOptions, StageAnalysis, RankedTrial, Correlation } from './analyze';
 export { parameterImportance, IMPORTANCE_METHOD } from './importance';
 export type { ImportanceResult, ParamImportance, ImportanceOptions } from './importance';

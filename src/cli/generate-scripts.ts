@@ -23,7 +23,7 @@ import type { Config, Observation } from '../domain';
 import { ConfigError, loadPipelineConfig, parsePipelineConfig, seedPipelineConfig, toPipelineInput } from '../config/pipeline';
 import { suggest, type Suggestion } from '../optimizer';
 import { NAMED_INITIAL_CONFIGS, configKey } from '../space';
-import { buildTrainerArgv, type TrainerSpec } from '../trainer';
+import { buildTrainerArgv, shellQuote, type TrainerSpec } from '../trainer';
 import { loadResults } from '../analysis';
 import { processIO, type CommandIO } from './analyze';
 
@@ -42,12 +42,6 @@ export interface GenerateScriptsOptions {
   config?: string;
   /** Optimizer seed (default: the pipeline config's seed). */
   seed?: number;
-}
-
-/** Quotes one word for bash: bare when it is plainly safe, else single-quoted. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[\w@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 const OUTPUT_DIR_MARK = '\u0000OUTPUT_DIR\u0000';

@@ -3,9 +3,8 @@
  * the page; nothing here draws. Each builder returns null with a reason when there is nothing to
  * plot, and the page shows the reason instead of an empty chart.
  */
-import type { Config } from '../domain';
 import type { Analysis } from '../analysis';
-import { stageOrder } from '../analysis';
+import { numericValue, stageOrder } from '../analysis';
 import type { LoadedTrial } from '../analysis';
 import type { SearchSpace } from '../space';
 
@@ -102,15 +101,6 @@ export function lossCurvesFigure(trials: readonly LoadedTrial[], a: Analysis): M
   return { figure: { data, layout: baseLayout('Training loss curves', { xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'training loss' } } }) } };
 }
 
-function numeric(space: SearchSpace, param: string, v: Config[string] | undefined): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  const spec = space.params[param];
-  if (typeof v === 'string' && spec?.type === 'categorical') {
-    const i = spec.choices.indexOf(v);
-    return i < 0 ? null : i;
-  }
-  return null;
-}
 
 /** Parallel coordinates of the succeeded configs, coloured by final loss. */
 export function parallelCoordinatesFigure(trials: readonly LoadedTrial[], space: SearchSpace): MaybeFigure {
@@ -123,7 +113,7 @@ export function parallelCoordinatesFigure(trials: readonly LoadedTrial[], space:
   }
   for (const [param, spec] of Object.entries(space.params)) {
     if (spec.type === 'fixed') continue;
-    const vals = good.map((t) => numeric(space, param, t.config[param]));
+    const vals = good.map((t) => numericValue(space, param, t.config[param]));
     if (vals.some((v) => v === null)) continue;
     const nums = vals as number[];
     if (nums.every((v) => v === nums[0])) continue;

@@ -119,3 +119,24 @@ export function argValue(argv: readonly string[], flag: string): string | undefi
   const v = argv[i + 1];
   return v === undefined || v.startsWith('--') ? undefined : v;
 }
+
+/** Quotes one word for bash: bare when it is plainly safe, else single-quoted. For commands shown to people. */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A command for people to copy: one `--flag value` per line, shell-quoted. */
+export function formatCommand(argv: string[]): string {
+  const lines: string[] = [];
+  let i = 0;
+  const head: string[] = [];
+  while (i < argv.length && !argv[i]!.startsWith('--')) head.push(shellQuote(argv[i++]!));
+  lines.push(head.join(' '));
+  while (i < argv.length) {
+    const parts = [shellQuote(argv[i++]!)];
+    if (i < argv.length && !argv[i]!.startsWith('--')) parts.push(shellQuote(argv[i++]!));
+    lines.push(parts.join(' '));
+  }
+  return lines.join(' \\\n  ');
+}

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { analyze, loadResults, parameterImportance, spearman, summarizeTrainingLog } from '../../src/analysis';
 import { analyzeCommand, type CommandIO } from '../../src/cli/analyze';
-import { generateScripts, generateScriptsCommand, shellQuote } from '../../src/cli/generate-scripts';
+import { generateScripts, generateScriptsCommand } from '../../src/cli/generate-scripts';
+import { shellQuote } from '../../src/trainer';
 import { NAMED_INITIAL_CONFIGS, seedSearchSpace } from '../../src/space';
 import { tempDir } from '../helpers/tmp';
 import { syntheticObservations, writePipelineResults, writeSeedExperiments } from '../helpers/results';
