@@ -13,14 +13,19 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { createTrainActivities } from '../activities/train';
+import type { TrainFailureType } from '../activities/types';
 import { trialFinishedSignal } from './messages';
 import { halveBatch } from './oom-ladder';
 import type { TrialInput, TrialOutcome } from './types';
 
 export const GPU_TASK_QUEUE = 'gpu';
 
-/** Failure types of the train activity that Temporal must not retry: the workflow decides. */
-export const NON_RETRYABLE_TRAIN_ERRORS = ['CudaOutOfMemory', 'TrainerNotFound', 'TrainerBadFlag', 'TrainerTimeout', 'InvalidTrainerOutput'];
+/**
+ * Failure types of the train activity that Temporal must not retry: the workflow decides (OOM:
+ * the ladder; a time limit: too slow). The activity also marks deterministic TrainerErrors (a bad
+ * flag, NaN loss, no final dict) non-retryable itself; TrainerError from a crash is retried.
+ */
+export const NON_RETRYABLE_TRAIN_ERRORS: TrainFailureType[] = ['CudaOutOfMemory', 'TrainerNotFound', 'TrainerTimeout'];
 
 export const DEFAULT_TRIAL_HEARTBEAT_TIMEOUT_SECONDS = 120;
 
