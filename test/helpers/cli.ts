@@ -1,9 +1,9 @@
 /** Runs the vibeopt CLI as a real child process. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { cliInvocation } from '../../src/cli/spawn';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 export interface CliResult {
   code: number | null;
@@ -12,7 +12,8 @@ export interface CliResult {
 }
 
 export function vibeoptArgs(args: string[]): [string, string[]] {
-  return [process.execPath, ['--import', require.resolve('tsx'), MAIN, ...args]];
+  const [node, ...pre] = cliInvocation();
+  return [node!, [...pre, ...args]];
 }
 
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {

@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:f
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cliInvocation } from '../../src/cli/spawn';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const started = new Set<WorkerProcess>();
@@ -57,9 +58,17 @@ export interface WorkerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `[node, --import, <tsx loader>, src/cli/main.ts]`, as src/cli/spawn.ts starts the CLI. */
-export function cliCommand(): string[] {
-  return [process.execPath, '--import', require.resolve('tsx'), path.join(ROOT, 'src', 'cli', 'main.ts')];
+/** `[node, --import, <tsx loader>, src/cli/main.ts]`: the CLI as src/cli/spawn.ts starts it. */
+export const cliCommand = cliInvocation;
+
+/** Whether a process (or, with a negative id, a process group) no longer exists. */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /**

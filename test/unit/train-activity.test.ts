@@ -10,6 +10,7 @@ import { createTrainActivities } from '../../activities/train';
 import type { TrainHeartbeat, TrainInput, TrainResult } from '../../activities/types';
 import { simulatorTrainerSpec, type TrainerSpec } from '../../src/trainer';
 import type { Config } from '../../src/domain';
+import { processGone } from '../helpers/processes';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vibeopt-act-'));
 const CONFIG: Config = { per_device_train_batch_size: 4, gradient_accumulation_steps: 2, learning_rate: 3e-5, ddpm_batch_mul: 4, diffusion_loss_weight: 1.4, ce_loss_weight: 0.05, voice_prompt_drop_rate: 0.1, lora_r: 16, lora_alpha: 32, warmup_ratio: 0.05, max_grad_norm: 1 };
@@ -31,14 +32,6 @@ function input(over: Partial<TrainInput> = {}, sim: Record<string, string> = {},
   };
 }
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   try {
@@ -118,9 +111,9 @@ test('cancellation kills the trainer process group and rethrows CancelledFailure
   });
   await assert.rejects(env.run(acts().train, inp), (e: unknown) => e instanceof CancelledFailure);
   assert.ok(pid !== null);
-  assert.ok(gone(pid), 'trainer gone');
-  assert.ok(gone(-pid), 'its process group gone');
-  for (const c of JSON.parse(fs.readFileSync(path.join(outDir, 'sim_children.json'), 'utf8')) as number[]) assert.ok(gone(c));
+  assert.ok(processGone(pid), 'trainer gone');
+  assert.ok(processGone(-pid), 'its process group gone');
+  for (const c of JSON.parse(fs.readFileSync(path.join(outDir, 'sim_children.json'), 'utf8')) as number[]) assert.ok(processGone(c));
 });
 
 test('worker crash mid-way, retried attempt resumes from the newest checkpoint with the same total steps', async () => {

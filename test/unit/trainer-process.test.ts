@@ -16,6 +16,7 @@ import {
   type TrainerProgress,
 } from '../../src/trainer';
 import type { Config } from '../../src/domain';
+import { processGone } from '../helpers/processes';
 
 const STAGE = { name: 'stage1', datasetName: 'heiertech/vibevoice-mcv-scripted-no-v24', baseModel: 'marksverdhai/vibevoice-7b-bnb-8bit', epochs: 3 };
 /** 1600 samples, bs 4 × ga 2 → 200 steps/epoch, 600 steps; checkpoints every 100. */
@@ -25,14 +26,6 @@ const FAST_ENV = { VIBEOPT_SIM_TIME_SCALE: '10000', VIBEOPT_SIM_DATASET_SIZE: '1
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'vibeopt-proc-'));
 let n = 0;
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 function setup(config: Config, simEnv: Record<string, string>, extra: Partial<RunTrainerOptions> = {}, resumeFrom?: string, outputDir?: string) {
   const spec = simulatorTrainerSpec({ env: { ...FAST_ENV, ...simEnv } });
@@ -64,7 +57,7 @@ test('success: loss, steps, checkpoints with trainer_state.json, lora/, training
   assert.ok(r.lossCurve[0]!.loss > r.lossCurve.at(-1)!.loss, 'loss decreases');
   assert.ok(seen.length >= 2, `progress reported while running (${seen.length})`);
   assert.match(fs.readFileSync(opts.logFile, 'utf8'), /train_runtime/);
-  assert.ok(gone(r.pid!));
+  assert.ok(processGone(r.pid!));
   assert.equal(r.peakGpuMemoryMiB, null, 'no sampler: unknown, not invented');
 });
 
@@ -109,7 +102,7 @@ test('NaN loss (learning rate far too high) stops the run as TrainerError nan lo
   const r = await runTrainer(opts);
   assert.ok(r.outcome.kind === 'trainer_error' && r.outcome.reason === 'nan_loss', JSON.stringify(r.outcome));
   assert.ok(r.progress.step! < 600, 'stopped early, not after wasting the whole run');
-  assert.ok(gone(r.pid!));
+  assert.ok(processGone(r.pid!));
 });
 
 test('missing trainer binary: not_found with a clear message, no crash', async () => {
@@ -128,9 +121,9 @@ test('cancel: the whole process group (trainer and its helper child) is gone, ch
   const r = await runTrainer(opts);
   assert.equal(r.outcome.kind, 'cancelled');
   const children = JSON.parse(fs.readFileSync(path.join(dir, 'sim_children.json'), 'utf8')) as number[];
-  assert.ok(gone(r.pid!), 'trainer pid gone');
-  assert.ok(gone(-r.pid!), 'process group gone');
-  for (const c of children) assert.ok(gone(c), `helper child ${c} gone`);
+  assert.ok(processGone(r.pid!), 'trainer pid gone');
+  assert.ok(processGone(-r.pid!), 'process group gone');
+  for (const c of children) assert.ok(processGone(c), `helper child ${c} gone`);
 });
 
 test('cancel escalates to SIGKILL when the trainer ignores SIGTERM', async () => {
@@ -141,14 +134,14 @@ test('cancel escalates to SIGKILL when the trainer ignores SIGTERM', async () =>
   assert.equal(r.outcome.kind, 'cancelled');
   assert.equal(r.signal, 'SIGKILL');
   assert.ok(Date.now() - t0 < 5000);
-  assert.ok(gone(-r.pid!));
+  assert.ok(processGone(-r.pid!));
 });
 
 test('a hung trainer (no output) is stopped as stalled', async () => {
   const { opts } = setup(SMALL, { VIBEOPT_SIM_HANG_AT_STEP: '5', VIBEOPT_SIM_MIN_STEP_MS: '5' }, { stallTimeoutMs: 600 });
   const r = await runTrainer(opts);
   assert.ok(r.outcome.kind === 'timeout' && r.outcome.reason === 'stalled', JSON.stringify(r.outcome));
-  assert.ok(gone(-r.pid!));
+  assert.ok(processGone(-r.pid!));
 });
 
 test('SIGKILL from outside (host OOM killer) is host OOM', async () => {

@@ -6,24 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { vibeoptArgs } from '../helpers/cli';
+import { freePort } from '../helpers/processes';
 import { processesMentioning } from '../helpers/stage';
 import { tempDir } from '../helpers/tmp';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 describe('vibeopt server, demo and suggest', () => {
   it('server: starts the dev server on its SQLite file, serves clients, stops cleanly on SIGTERM', async () => {

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import type { DevServer } from '../../workers/devserver';
@@ -15,6 +14,7 @@ import { pipelineStateQuery, stageStateQuery } from '../../workflows/messages';
 import type { PipelineResult } from '../../workflows/types';
 import { runCli, vibeoptArgs } from '../helpers/cli';
 import { startTestServer, startWorkers, tempDir } from '../helpers/env';
+import { waitFor } from '../helpers/processes';
 
 describe('vibeopt CLI against a real dev server', () => {
   let server: DevServer;
@@ -67,13 +67,6 @@ describe('vibeopt CLI against a real dev server', () => {
 
     const client = server.env.client;
     const stage1 = client.workflow.getHandle('cli-pipeline-stage1');
-    const waitFor = async (what: string, fn: () => Promise<boolean>) => {
-      for (let i = 0; i < 600; i++) {
-        if (await fn().catch(() => false)) return;
-        await sleep(100);
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
     await waitFor('a running trial', async () => (await stage1.query(stageStateQuery)).trials.some((t) => t.state === 'running'));
 
     const status = await runCli(['status', '-p', 'cli-pipeline', ...addr]);

@@ -3,7 +3,6 @@
  * parallelism, the OOM ladder, stopping, updates and their validators, the state query.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { NAMED_INITIAL_CONFIGS } from '../../src/space';
@@ -11,19 +10,10 @@ import type { DevServer } from '../../workers/devserver';
 import { setBudgetUpdate, setParallelismUpdate, enqueueConfigUpdate, excludeValueUpdate, stageStateQuery, stopStageSignal } from '../../workflows/messages';
 import { stageWorkflow } from '../../workflows/stage';
 import { startTestServer, startWorkers } from '../helpers/env';
+import { waitFor } from '../helpers/processes';
 import { maxOverlap, processesMentioning, stageInput, trainIntervals } from '../helpers/stage';
 
 const conservative = NAMED_INITIAL_CONFIGS[0]!.config;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('stage workflow', () => {
   let server: DevServer;
