@@ -30,6 +30,8 @@ export interface DevServer {
   uiUrl: string | undefined;
   dbFilename: string | undefined;
   stop(): Promise<void>;
+  /** Keeps this process (the server's parent) up until SIGINT/SIGTERM, then stops the server and exits 0. */
+  serveUntilSignal(): void;
 }
 
 export function defaultStateDir(): string {
@@ -60,7 +62,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   });
   await ensureSearchAttributes(env, namespace);
   let stopped = false;
-  return {
+  const server: DevServer = {
     env,
     address: env.address,
     namespace,
@@ -71,7 +73,19 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       stopped = true;
       await env.teardown();
     },
+    serveUntilSignal() {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      const stopAndExit = async () => {
+        await server.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stopAndExit());
+      process.once('SIGTERM', () => void stopAndExit());
+      setInterval(() => undefined, 1 << 30);
+    },
   };
+  return server;
 }
 
 /**

@@ -134,16 +134,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   await stopChildren();
   if (opts.keepServer) {
     console.log('workers stopped; the dev server and Web UI stay up until Ctrl-C');
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    const stop = async () => {
-      await server.stop();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
-    // The server is a child of this process: stay up until a signal.
-    setInterval(() => undefined, 1 << 30);
+    server.serveUntilSignal();
     return;
   }
   await server.stop();

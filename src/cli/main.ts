@@ -68,14 +68,7 @@ program
     const { startDevServer } = await import('../../workers/devserver');
     const server = await startDevServer({ port: o.port, uiPort: o.uiPort, dbFilename: o.db });
     console.log(`Temporal dev server at ${server.address} (namespace ${server.namespace}); Web UI at ${server.uiUrl}; state in ${server.dbFilename}`);
-    const stop = async () => {
-      await server.stop();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
-    // The server is a child of this process: stay up until a signal.
-    setInterval(() => undefined, 1 << 30);
+    server.serveUntilSignal();
   });
 
 connectionOptions(
