@@ -7,7 +7,7 @@ import { executeChild, proxyActivities, setHandler, workflowInfo } from '@tempor
 import type * as suggestActivities from '../activities/suggest';
 import type { Observation } from '../src/domain';
 import { trialFinishedSignal } from '../workflows/messages';
-import { trialWorkflowId } from '../workflows/stage';
+import { trialInput, trialWorkflowId } from '../workflows/stage';
 import { trialWorkflow } from '../workflows/trial';
 import type { StageInput, TrialOutcome } from '../workflows/types';
 
@@ -34,23 +34,7 @@ export async function batchSyncStageWorkflow(input: StageInput): Promise<TrialOu
       suggestions.map((s) => {
         const trialNumber = next++;
         const trialId = trialWorkflowId(input.pipelineId, plan.name, trialNumber);
-        return executeChild(trialWorkflow, {
-          workflowId: trialId,
-          args: [
-            {
-              pipelineId: input.pipelineId,
-              stageWorkflowId: stageId,
-              artifactRoot: input.artifactRoot,
-              trainer: input.trainer,
-              stage: { name: plan.name, index: input.index, datasetName: plan.datasetName ?? '', baseModel: input.baseModel, epochs: plan.epochs },
-              trialId,
-              trialNumber,
-              config: s.config,
-              timeLimitSeconds: plan.trialTimeLimitSeconds,
-              gpuTaskQueue: input.gpuTaskQueue,
-            },
-          ],
-        });
+        return executeChild(trialWorkflow, { workflowId: trialId, args: [trialInput(input, stageId, trialNumber, s.config)] });
       }),
     );
     finished.push(...batch);

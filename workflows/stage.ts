@@ -24,7 +24,7 @@ import {
 import type * as artifactActivities from '../activities/artifacts';
 import type * as suggestActivities from '../activities/suggest';
 import type { Config, Observation } from '../src/domain';
-import { validateConfig } from '../src/space';
+import { configKey, validateConfig } from '../src/space';
 import {
   DESCRIPTIONS,
   enqueueConfigUpdate,
@@ -38,7 +38,7 @@ import {
 } from './messages';
 import { bestLossKey, pipelineKey, stageKey, trialsDoneKey } from './search-attributes';
 import { trialWorkflow } from './trial';
-import type { StageBudget, StageInput, StageResult, StageState, StopMode, TrialOutcome, TrialView } from './types';
+import type { StageBudget, StageInput, StageResult, StageState, StopMode, TrialInput, TrialOutcome, TrialView } from './types';
 import { validateBudgetPatch, validateExclusion, validateParallelism, validateStopPayload } from './validate';
 
 const { suggestConfigs } = proxyActivities<typeof suggestActivities>({
@@ -94,7 +94,7 @@ function initialCarry(input: StageInput): StageCarry {
   const seen = new Set<string>();
   const queued: StageCarry['queued'] = [];
   const add = (config: Config, source: string) => {
-    const key = configKey(config);
+    const key = configKey(input.plan.space, config);
     if (seen.has(key)) return;
     seen.add(key);
     queued.push({ config, source });
@@ -119,10 +119,6 @@ function initialCarry(input: StageInput): StageCarry {
   };
 }
 
-export function configKey(config: Config): string {
-  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
-}
-
 /** The outcome as the stage keeps it: the loss curve stays in the trial's files. */
 function compact(outcome: TrialOutcome): TrialOutcome {
   if (!outcome.result) return outcome;
@@ -131,6 +127,25 @@ function compact(outcome: TrialOutcome): TrialOutcome {
 
 export function trialWorkflowId(pipelineId: string, stage: string, n: number): string {
   return `${pipelineId}-${stage}-trial-${String(n).padStart(3, '0')}`;
+}
+
+/** The trial workflow's input for trial `trialNumber` of this stage. */
+export function trialInput(input: StageInput, stageWorkflowId: string, trialNumber: number, config: Config): TrialInput {
+  const plan = input.plan;
+  return {
+    pipelineId: input.pipelineId,
+    stageWorkflowId,
+    artifactRoot: input.artifactRoot,
+    trainer: input.trainer,
+    stage: { name: plan.name, index: input.index, datasetName: plan.datasetName ?? '', baseModel: input.baseModel, epochs: plan.epochs },
+    trialId: trialWorkflowId(input.pipelineId, plan.name, trialNumber),
+    trialNumber,
+    config,
+    timeLimitSeconds: plan.trialTimeLimitSeconds,
+    gpuTaskQueue: input.gpuTaskQueue,
+    progressSignalSeconds: plan.progressSignalSeconds,
+    heartbeatTimeoutSeconds: plan.trialHeartbeatTimeoutSeconds,
+  };
 }
 
 export async function stageWorkflow(input: StageInput, carried?: StageCarry): Promise<StageResult> {
@@ -308,22 +323,7 @@ export async function stageWorkflow(input: StageInput, carried?: StageCarry): Pr
     s.running.push(entry);
     await startChild(trialWorkflow, {
       workflowId: trialId,
-      args: [
-        {
-          pipelineId: input.pipelineId,
-          stageWorkflowId: stageId,
-          artifactRoot: input.artifactRoot,
-          trainer: input.trainer,
-          stage: { name: plan.name, index: input.index, datasetName: plan.datasetName ?? '', baseModel: input.baseModel, epochs: plan.epochs },
-          trialId,
-          trialNumber,
-          config,
-          timeLimitSeconds: plan.trialTimeLimitSeconds,
-          gpuTaskQueue: input.gpuTaskQueue,
-          progressSignalSeconds: plan.progressSignalSeconds,
-          heartbeatTimeoutSeconds: plan.trialHeartbeatTimeoutSeconds,
-        },
-      ],
+      args: [trialInput(input, stageId, trialNumber, config)],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `${plan.name} trial ${trialNumber} (${source}): lr ${config.learning_rate}, r ${config.lora_r}, batch ${config.per_device_train_batch_size}×${config.gradient_accumulation_steps}`,
     });
