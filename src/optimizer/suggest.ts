@@ -64,11 +64,24 @@ export function prepare(space: SearchSpace, observations: Observation[], pending
   return data;
 }
 
-function mixSeed(seed: number, a: number, b: number): number {
-  let h = (Number.isFinite(seed) ? Math.floor(seed) : 0) ^ 0x2545f491;
-  h = Math.imul(h ^ a, 0x9e3779b1);
-  h = Math.imul(h ^ b, 0x85ebca6b);
-  return (h ^ (h >>> 15)) >>> 0;
+/** murmur3's 32-bit finalizer: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The generator seed for (seed, a, b). Each part is hashed before it is combined: the earlier
+ * `imul(seed ^ C ^ a, K)` depended on seed ^ a only, so seed 1 at trial 0 drew the stream of
+ * seed 0 at trial 1, and seeds 0–15 shared their random streams across the first 16 trials.
+ */
+export function mixSeed(seed: number, a: number, b: number): number {
+  let h = fmix32((Number.isFinite(seed) ? Math.floor(seed) : 0) ^ 0x2545f491);
+  h = fmix32(h ^ fmix32((a ^ 0x68e31da4) >>> 0));
+  return fmix32(h ^ fmix32((b ^ 0x1b56c4e9) >>> 0));
 }
 
 export function suggest(req: SuggestRequest): Suggestion[] {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Config, Observation } from '../../src/domain';
 import { N_INITIAL, Study, parameterImportance, runSuggestCommand, suggest } from '../../src/optimizer';
+import { mixSeed } from '../../src/optimizer/suggest';
 import { NAMED_INITIAL_CONFIGS, Rng, SearchSpace, configKey, narrowSpace, sampleFeasibleConfig, seedSearchSpace, validateConfig } from '../../src/space';
 
 const space = seedSearchSpace();
@@ -59,6 +60,15 @@ test('deterministic for a seed and history; a different seed gives different sug
   assert.ok(a.every((s) => s.source === 'gp'));
   const early = suggest({ space, observations: obs.slice(0, 3), pending: [], count: 4, seed: 5 });
   assert.deepEqual(early, suggest({ space, observations: obs.slice(0, 3), pending: [], count: 4, seed: 5 }));
+});
+
+test('mixSeed: nearby seeds and trial counts give unrelated generator seeds', () => {
+  // Regression: mixSeed used to depend on seed ^ trials only, so seed 1 after 0 trials drew the
+  // stream of seed 0 after 1 trial, and random fills of seeds 0..15 were permutations of each other.
+  const seen = new Set<number>();
+  for (let seed = 0; seed < 32; seed++) for (let a = 0; a < 32; a++) for (let b = 0; b < 4; b++) seen.add(mixSeed(seed, a, b));
+  assert.equal(seen.size, 32 * 32 * 4);
+  assert.notEqual(mixSeed(0, 1, 0), mixSeed(1, 0, 0));
 });
 
 test('pending trials and batch members are spread apart (Kriging believer)', () => {
