@@ -22,6 +22,24 @@ import { minimizeBox } from './lbfgs';
 
 export const MIN_NOISE_VAR = 1e-6;
 
+/**
+ * The GP's constant prior mean, i.e. what it predicts far from the data: 'mean' = the arithmetic
+ * mean of the observed values (the usual choice, and Optuna's); 'worst' = the worst (largest)
+ * observed value (De Ath, Fieldsend & Everson 2020, "What do you mean? The role of the mean
+ * function in Bayesian optimisation", GECCO companion, arXiv:2004.08349: best for dimension ≥ 5
+ * on their synthetic problems). With 'worst', unexplored regions look like the worst trial, not
+ * like an average one, so EI stops spending evaluations on corners and faces of the box.
+ */
+export type PriorMean = 'mean' | 'worst';
+
+export interface FitOptions {
+  warmStart?: KernelParams;
+  maxIter?: number;
+  fixedNoise?: number;
+  prior?: PriorKind;
+  priorMean?: PriorMean;
+}
+
 export interface KernelParams {
   invSqLengthscales: Float64Array;
   scale: number;
@@ -79,8 +97,8 @@ export class GP {
    * box-constrained L-BFGS from the default start (ρ = 1, s = 1, σ_n² = 1, as Optuna) and, if given,
    * from a warm start; keeps the best.
    */
-  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, yRaw: Float64Array, opts: { warmStart?: KernelParams; maxIter?: number; fixedNoise?: number; prior?: PriorKind } = {}): GP {
-    const { y, mean, std } = standardize(yRaw);
+  static fit(X: Float64Array, n: number, d: number, isCat: Uint8Array, yRaw: Float64Array, opts: FitOptions = {}): GP {
+    const { y, mean, std } = standardize(yRaw, opts.priorMean);
     const starts: KernelParams[] = [{ invSqLengthscales: new Float64Array(d).fill(1), scale: 1, noiseVar: 1 }];
     if (opts.warmStart) starts.push(opts.warmStart);
     let best: { theta: Float64Array; value: number } | null = null;
@@ -196,17 +214,27 @@ export class GP {
   }
 }
 
-export function standardize(yRaw: Float64Array): { y: Float64Array; mean: number; std: number } {
+/**
+ * y = (yRaw − m) / std, std = the population standard deviation, m = the mean of yRaw, or its
+ * maximum for the 'worst' prior mean (then every standardized value is ≤ 0 and the GP's zero
+ * prior mean sits at the worst observation).
+ */
+export function standardize(yRaw: Float64Array, priorMean: PriorMean = 'mean'): { y: Float64Array; mean: number; std: number } {
   const n = yRaw.length;
   if (n === 0) return { y: new Float64Array(0), mean: 0, std: 1 };
   let mean = 0;
-  for (const v of yRaw) mean += v;
+  let max = -Infinity;
+  for (const v of yRaw) {
+    mean += v;
+    if (v > max) max = v;
+  }
   mean /= n;
   let v2 = 0;
   for (const v of yRaw) v2 += (v - mean) * (v - mean);
   let std = Math.sqrt(v2 / n);
   if (!(std > 1e-12 * Math.max(1, Math.abs(mean)))) std = 1;
-  return { y: Float64Array.from(yRaw, (v) => (v - mean) / std), mean, std };
+  const m = priorMean === 'worst' ? max : mean;
+  return { y: Float64Array.from(yRaw, (v) => (v - m) / std), mean: m, std };
 }
 
 export function kernelMatrix(X: Float64Array, n: number, d: number, isCat: Uint8Array, p: KernelParams): Float64Array {

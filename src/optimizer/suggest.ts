@@ -5,7 +5,8 @@
  *   1. initialConfigs (named or warm-start), skipping any already observed or pending (by value);
  *   2. a scrambled-Sobol fill until N_INITIAL (10) trials exist or are running (or while fewer
  *      than 2 trials have succeeded), skipping infeasible or already-seen points;
- *   3. the GP: objective GP on succeeded trials (crashed ones imputed, see below), the Laplace
+ *   3. the GP: objective GP on succeeded trials (crashed ones imputed, see below) with the worst
+ *      observed loss as its prior mean (gp.ts, De Ath et al. 2020), the Laplace
  *      feasibility classifier when any trial crashed, cost GP when cost-aware, Kriging believer
  *      for pending trials and for the earlier suggestions of this call;
  *      α = LogEI + log P(success) (− log cost), maximized by optimize-acqf.ts.
@@ -145,7 +146,7 @@ export function suggest(req: SuggestRequest): Suggestion[] {
   const n = data.xs.length;
   const X = new Float64Array(n * tf.d);
   data.xs.forEach((x, i) => X.set(x, i * tf.d));
-  const gp0 = GP.fit(X, n, tf.d, tf.isCat, Float64Array.from(data.ys));
+  const gp0 = GP.fit(X, n, tf.d, tf.isCat, Float64Array.from(data.ys), { priorMean: 'worst' });
   const feas = fitFeasibility(data.allX, data.crashed, tf.d, tf.isCat);
   const cost = req.costAware ? fitCost(data.allX, data.durations, tf.d, tf.isCat) : undefined;
   let bestI = 0;

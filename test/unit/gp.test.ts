@@ -107,6 +107,26 @@ test('the fit finds the relevant dimension (shorter lengthscale)', () => {
   assert.ok(gp.logMarginalLikelihood() > GP.withParams(gp.X, n, d, gp.isCat, gp.y, { invSqLengthscales: Float64Array.of(1, 1, 1), scale: 1, noiseVar: 1 }).logMarginalLikelihood());
 });
 
+test("prior mean 'worst': far from the data the GP predicts the worst observed value, at the data the targets", () => {
+  const d = 2;
+  const X = Float64Array.of(0.1, 0.1, 0.2, 0.3, 0.4, 0.2, 0.3, 0.4);
+  const yRaw = Float64Array.of(3, 1, 2, 5);
+  const worst = GP.fit(X, 4, d, new Uint8Array(d), yRaw, { priorMean: 'worst', fixedNoise: 1e-6 });
+  const mean = GP.fit(X, 4, d, new Uint8Array(d), yRaw, { fixedNoise: 1e-6 });
+  assert.ok(Array.from(worst.y).every((v) => v <= 0) && Math.max(...worst.y) === 0, `standardized y ${Array.from(worst.y)}`);
+  assert.equal(worst.yStd, mean.yStd);
+  // Both reproduce the observations (noise 1e-6)…
+  for (let i = 0; i < 4; i++) {
+    const x = X.subarray(i * d, i * d + d);
+    close(worst.toRaw(worst.predict(x).mean), yRaw[i] as number, 1e-3, 'worst at data');
+    close(mean.toRaw(mean.predict(x).mean), yRaw[i] as number, 1e-3, 'mean at data');
+  }
+  // …but far away the first reverts to the worst value (5), the second to the average (2.75).
+  const far = Float64Array.of(1e3, 1e3);
+  close(worst.toRaw(worst.predict(far).mean), 5, 1e-9, 'worst far');
+  close(mean.toRaw(mean.predict(far).mean), 2.75, 1e-9, 'mean far');
+});
+
 test('duplicate inputs and constant targets stay finite', () => {
   const d = 2;
   const X = Float64Array.of(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.9);
