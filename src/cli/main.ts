@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The vibeopt command line. `vibeopt <command> --help` documents each command. */
 import { Command, InvalidArgumentError } from 'commander';
+import type { ConnectOptions } from '../../workers/connection';
 
 function int(name: string, min = 0) {
   return (v: string) => {
@@ -22,6 +23,11 @@ program
   .name('vibeopt')
   .description('Durable multi-stage Bayesian hyperparameter search for VibeVoice QLoRA fine-tuning, on Temporal.')
   .showHelpAfterError();
+
+/** The --address/--namespace/--profile values of a command that has connectionOptions(). */
+function connection(o: ConnectOptions): ConnectOptions {
+  return { address: o.address, namespace: o.namespace, profile: o.profile };
+}
 
 function connectionOptions(cmd: Command) {
   return cmd
@@ -55,7 +61,7 @@ connectionOptions(
   if (o.queue !== 'cpu' && o.queue !== 'gpu') throw new InvalidArgumentError('--queue must be cpu or gpu');
   const gpus = o.gpus ? String(o.gpus).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;
   const { runWorkerCommand } = await import('./worker');
-  await runWorkerCommand({ queue: o.queue, gpu: o.gpu, gpus, address: o.address, namespace: o.namespace, profile: o.profile });
+  await runWorkerCommand({ queue: o.queue, gpu: o.gpu, gpus, ...connection(o) });
 });
 
 program
@@ -78,7 +84,7 @@ connectionOptions(
     .requiredOption('-c, --config <file>', 'pipeline config (YAML or JSON; see `vibeopt init`)'),
 ).action(async (o) => {
   const { startCommand } = await import('./client-commands');
-  await startCommand({ config: o.config, address: o.address, namespace: o.namespace, profile: o.profile });
+  await startCommand({ config: o.config, ...connection(o) });
 });
 
 function pipelineOption(cmd: Command) {
@@ -89,14 +95,14 @@ pipelineOption(program.command('status').description('Print the pipeline, its st
   .option('--json', 'print the raw state as JSON', false)
   .action(async (o) => {
     const { statusCommand } = await import('./client-commands');
-    await statusCommand({ pipeline: o.pipeline, json: o.json, address: o.address, namespace: o.namespace, profile: o.profile });
+    await statusCommand({ pipeline: o.pipeline, json: o.json, ...connection(o) });
   });
 
 pipelineOption(program.command('watch').description('Follow the pipeline live until it ends: a redrawn view on a terminal, one line per event otherwise.'))
   .option('--plain', 'one line per event even on a terminal', false)
   .action(async (o) => {
     const { watchCommand } = await import('./client-commands');
-    await watchCommand({ pipeline: o.pipeline, plain: o.plain, address: o.address, namespace: o.namespace, profile: o.profile });
+    await watchCommand({ pipeline: o.pipeline, plain: o.plain, ...connection(o) });
   });
 
 pipelineOption(program.command('stop-stage').description('Stop the running stage (or --stage NAME); the pipeline goes on with the next stage.'))
@@ -104,14 +110,14 @@ pipelineOption(program.command('stop-stage').description('Stop the running stage
   .option('--now', 'cancel running trials and kill their processes (default: let them finish)', false)
   .action(async (o) => {
     const { stopStageCommand } = await import('./client-commands');
-    await stopStageCommand({ pipeline: o.pipeline, stage: o.stage, now: o.now, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stopStageCommand({ pipeline: o.pipeline, stage: o.stage, now: o.now, ...connection(o) });
   });
 
 pipelineOption(program.command('stop').description('Stop the pipeline: the running stage stops and no later stage starts.'))
   .option('--now', 'cancel running trials (default: let them finish)', false)
   .action(async (o) => {
     const { stopPipelineCommand } = await import('./client-commands');
-    await stopPipelineCommand({ pipeline: o.pipeline, now: o.now, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stopPipelineCommand({ pipeline: o.pipeline, now: o.now, ...connection(o) });
   });
 
 pipelineOption(program.command('set-budget').description('Change the running stage\'s budget.'))
@@ -127,7 +133,7 @@ pipelineOption(program.command('set-budget').description('Change the running sta
     const patch = Object.fromEntries(Object.entries({ maxTrials: o.maxTrials, maxGpuHours: o.maxGpuHours, targetLoss: o.targetLoss }).filter(([, v]) => v !== undefined));
     if (Object.keys(patch).length === 0) throw new InvalidArgumentError('give at least one of --max-trials, --max-gpu-hours, --target-loss');
     const { stageUpdateCommand } = await import('./client-commands');
-    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'budget', patch }, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'budget', patch }, ...connection(o) });
   });
 
 pipelineOption(program.command('set-parallelism').description('Change how many trials of the running stage run at once.'))
@@ -135,7 +141,7 @@ pipelineOption(program.command('set-parallelism').description('Change how many t
   .argument('<n>', 'trials at once (one per GPU)', int('parallelism', 1))
   .action(async (n, o) => {
     const { stageUpdateCommand } = await import('./client-commands');
-    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'parallelism', parallelism: n }, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'parallelism', parallelism: n }, ...connection(o) });
   });
 
 pipelineOption(program.command('enqueue').description('Run this config next in the running stage.'))
@@ -151,7 +157,7 @@ pipelineOption(program.command('enqueue').description('Run this config next in t
     }
     if (!config || typeof config !== 'object' || Array.isArray(config)) throw new InvalidArgumentError('the config must be a JSON object of parameter → value');
     const { stageUpdateCommand } = await import('./client-commands');
-    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'enqueue', config: config as Record<string, number | string> }, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'enqueue', config: config as Record<string, number | string> }, ...connection(o) });
   });
 
 pipelineOption(program.command('exclude').description('Never suggest this value again in the running stage, e.g. a batch size that keeps running out of memory.'))
@@ -161,7 +167,7 @@ pipelineOption(program.command('exclude').description('Never suggest this value 
   .action(async (param, value, o) => {
     const v = value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
     const { stageUpdateCommand } = await import('./client-commands');
-    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'exclude', param, value: v }, address: o.address, namespace: o.namespace, profile: o.profile });
+    await stageUpdateCommand({ pipeline: o.pipeline, stage: o.stage, update: { kind: 'exclude', param, value: v }, ...connection(o) });
   });
 
 program
