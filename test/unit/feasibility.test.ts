@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { LaplaceClassifier, fitFeasibility } from '../../src/optimizer/feasibility';
 import { normalCdf } from '../../src/optimizer/acquisition';
 import { Rng } from '../../src/space';
+import { centralDiff } from '../helpers/numeric';
 
 test('one-point Laplace classifier: mode solves f = s·y·φ(f)/Φ(yf), prediction is Φ(μ/√(1+σ²))', () => {
   const s = 4;
@@ -44,12 +45,7 @@ test('P(success) is low at and around crashes, high around successes, and its gr
   const x = Float64Array.of(0.55, 0.3);
   const g = m.logProbSuccess(x, [0, 1]);
   for (const k of [0, 1]) {
-    const h = 1e-6;
-    const xp = Float64Array.from(x);
-    xp[k] = (xp[k] as number) + h;
-    const xm = Float64Array.from(x);
-    xm[k] = (xm[k] as number) - h;
-    const fd = (m.logProbSuccess(xp).value - m.logProbSuccess(xm).value) / (2 * h);
+    const fd = centralDiff((z) => m.logProbSuccess(z).value, x, k);
     assert.ok(Math.abs((g.grad[k] as number) - fd) < 1e-5 * Math.max(1, Math.abs(fd)), `∂/∂x_${k}: ${g.grad[k]} vs ${fd}`);
   }
   assert.equal(fitFeasibility(xs, xs.map(() => false), 2, new Uint8Array(2)), undefined, 'no crash, no model');

@@ -4,6 +4,7 @@ import { GP, KernelParams, negLogPosterior, pairwiseSqDiffs } from '../../src/op
 import { matern52 } from '../../src/optimizer/kernel';
 import { choleskyWithJitter, cholInverse } from '../../src/optimizer/linalg';
 import { Rng } from '../../src/space';
+import { centralDiff } from '../helpers/numeric';
 
 const close = (a: number, b: number, tol: number, msg?: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${msg ?? ''} ${a} vs ${b}`);
 
@@ -65,12 +66,7 @@ test('analytic gradient of the negative log posterior matches finite differences
   const theta = Float64Array.of(0.3, -0.5, 1.1, 0.2, -3);
   const r = negLogPosterior(theta, deltas, n, d, y);
   for (let k = 0; k < theta.length; k++) {
-    const h = 1e-6;
-    const tp = Float64Array.from(theta);
-    tp[k] = (tp[k] as number) + h;
-    const tm = Float64Array.from(theta);
-    tm[k] = (tm[k] as number) - h;
-    const fd = (negLogPosterior(tp, deltas, n, d, y).value - negLogPosterior(tm, deltas, n, d, y).value) / (2 * h);
+    const fd = centralDiff((t) => negLogPosterior(t, deltas, n, d, y).value, theta, k);
     close(r.grad[k] as number, fd, 1e-5, `θ_${k}`);
   }
 });
@@ -85,13 +81,8 @@ test('predictWithGrad matches finite differences of predict', () => {
   const x = Float64Array.of(0.37, 0.61);
   const g = gp.predictWithGrad(x, [0, 1]);
   for (const k of [0, 1]) {
-    const h = 1e-6;
-    const xp = Float64Array.from(x);
-    xp[k] = (xp[k] as number) + h;
-    const xm = Float64Array.from(x);
-    xm[k] = (xm[k] as number) - h;
-    close(g.dMean[k] as number, (gp.predict(xp).mean - gp.predict(xm).mean) / (2 * h), 1e-5, `dμ/dx_${k}`);
-    close(g.dVariance[k] as number, (gp.predict(xp).variance - gp.predict(xm).variance) / (2 * h), 1e-5, `dσ²/dx_${k}`);
+    close(g.dMean[k] as number, centralDiff((z) => gp.predict(z).mean, x, k), 1e-5, `dμ/dx_${k}`);
+    close(g.dVariance[k] as number, centralDiff((z) => gp.predict(z).variance, x, k), 1e-5, `dσ²/dx_${k}`);
   }
 });
 
