@@ -118,6 +118,21 @@ test("prior mean 'worst': far from the data the GP predicts the worst observed v
   close(mean.toRaw(mean.predict(far).mean), 2.75, 1e-9, 'mean far');
 });
 
+test('noise-free data: the fitted noise goes below 1e-6 (the floor is 1e-8), so near-equal losses stay apart', () => {
+  // A bowl with a 100× range, plus points within 0.01 of its minimum whose losses differ by ~1e-4 of the spread.
+  const rng = new Rng(3);
+  const d = 2;
+  const pts: number[][] = Array.from({ length: 30 }, () => [rng.random(), rng.random()]);
+  for (let i = 0; i < 5; i++) pts.push([0.3 + 0.01 * (rng.random() - 0.5), 0.6 + 0.01 * (rng.random() - 0.5)]);
+  const f = (p: number[]) => 100 * (((p[0] as number) - 0.3) ** 2 + ((p[1] as number) - 0.6) ** 2);
+  const X = Float64Array.from(pts.flat());
+  const yRaw = Float64Array.from(pts, f);
+  const gp = GP.fit(X, pts.length, d, new Uint8Array(d), yRaw, { priorMean: 'worst' });
+  assert.ok(gp.params.noiseVar < 1e-6, `noise ${gp.params.noiseVar}`);
+  const near = pts.slice(30).map((p, i) => ({ y: f(p), mu: gp.toRaw(gp.predict(X.subarray((30 + i) * d, (31 + i) * d)).mean) }));
+  for (const a of near) for (const b of near) if (a.y < b.y) assert.ok(a.mu < b.mu, `order: ${a.y} < ${b.y} but μ ${a.mu} ≥ ${b.mu}`);
+});
+
 test('duplicate inputs and constant targets stay finite', () => {
   const d = 2;
   const X = Float64Array.of(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.9);
