@@ -3,7 +3,7 @@
  *
  * Order of suggestions:
  *   1. initialConfigs (named or warm-start), skipping any already observed or pending (by value);
- *   2. a scrambled-Sobol fill until N_INITIAL (10) trials exist or are running (or while fewer
+ *   2. a scrambled-Sobol fill until N_INITIAL (6) trials exist or are running (or while fewer
  *      than 2 trials have succeeded), skipping infeasible or already-seen points;
  *   3. the GP: objective GP on succeeded trials (crashed ones imputed, see below) with the worst
  *      observed loss as its prior mean (gp.ts, De Ath et al. 2020), the Laplace
@@ -26,7 +26,15 @@ import { ScrambledSobol } from './sobol';
 import { SpaceTransform } from './transform';
 import { SuggestRequest, Suggestion } from './types';
 
-export const N_INITIAL = 10;
+/**
+ * Trials before the GP takes over (named/warm-start configs count). Small, as Bossek, Doerr &
+ * Kerschke (GECCO 2020, "Initial design strategies and their effects on sequential model-based
+ * optimization") found best on BBOB: with 6 instead of 10 the GP phase starts earlier and
+ * converges sooner (Hartmann6, seeds 0–39: median regret at 50 evaluations 6.6e-5 instead of
+ * 3.3e-4), and the share of runs that find the global basin is unchanged (30/40 vs 28/40;
+ * 15 or 20 points: 22/40 and 20/40). See docs/OPTIMIZER.md.
+ */
+export const N_INITIAL = 6;
 
 export interface PreparedData {
   tf: SpaceTransform;
