@@ -7,7 +7,7 @@ import { executeChild, proxyActivities, setHandler, workflowInfo } from '@tempor
 import type * as suggestActivities from '../activities/suggest';
 import type { Observation } from '../src/domain';
 import { trialFinishedSignal } from '../workflows/messages';
-import { trialInput, trialWorkflowId } from '../workflows/stage';
+import { trialInput } from '../workflows/stage';
 import { trialWorkflow } from '../workflows/trial';
 import type { StageInput, TrialOutcome } from '../workflows/types';
 
@@ -32,9 +32,8 @@ export async function batchSyncStageWorkflow(input: StageInput): Promise<TrialOu
     const suggestions = await suggestConfigs({ space: plan.space, observations, pending: [], count, seed: input.seed, costAware: plan.costAware });
     const batch = await Promise.all(
       suggestions.map((s) => {
-        const trialNumber = next++;
-        const trialId = trialWorkflowId(input.pipelineId, plan.name, trialNumber);
-        return executeChild(trialWorkflow, { workflowId: trialId, args: [trialInput(input, stageId, trialNumber, s.config)] });
+        const args = trialInput(input, stageId, next++, s.config);
+        return executeChild(trialWorkflow, { workflowId: args.trialId, args: [args] });
       }),
     );
     finished.push(...batch);

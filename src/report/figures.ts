@@ -101,7 +101,6 @@ export function lossCurvesFigure(trials: readonly LoadedTrial[], a: Analysis): M
   return { figure: { data, layout: baseLayout('Training loss curves', { xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'training loss' } } }) } };
 }
 
-
 /** Parallel coordinates of the succeeded configs, coloured by final loss. */
 export function parallelCoordinatesFigure(trials: readonly LoadedTrial[], space: SearchSpace): MaybeFigure {
   const good = trials.filter(ok);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import { ConfigError, loadPipelineConfig, seedPipelineConfig, toPipelineInput, type PipelineConfigInput } from '../../src/config/pipeline';
-import { cliCommand } from '../helpers/processes';
+import { cliInvocation } from '../../src/cli/spawn';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir('vibeopt-configs-');
@@ -85,7 +85,7 @@ describe('bad pipeline config files', () => {
       ['infeasible.yaml', /stages\.0\.space.*no feasible point/],
       ['broken.yaml', /not valid YAML/],
     ] as const) {
-      const [cmd, ...pre] = cliCommand();
+      const [cmd, ...pre] = cliInvocation();
       // An address where nothing listens: reaching it would fail differently (and slower).
       const r = spawnSync(cmd!, [...pre, 'start', '-c', path.join(dir, name)], { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' }, timeout: 60_000 });
       assert.equal(r.status, 1, `${name}: exit ${r.status}\n${r.stderr}`);

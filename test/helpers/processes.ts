@@ -58,9 +58,6 @@ export interface WorkerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `[node, --import, <tsx loader>, src/cli/main.ts]`: the CLI as src/cli/spawn.ts starts it. */
-export const cliCommand = cliInvocation;
-
 /** Whether a process (or, with a negative id, a process group) no longer exists. */
 export function processGone(pid: number): boolean {
   try {
@@ -77,7 +74,7 @@ export function processGone(pid: number): boolean {
  * knobs for one GPU worker only). Output goes to `logFile` too when given.
  */
 export async function spawnWorker(opts: { queue: 'cpu' | 'gpu'; gpu?: string; address: string; env?: Record<string, string>; logFile?: string; readyTimeoutMs?: number }): Promise<WorkerProcess> {
-  const [cmd, ...pre] = cliCommand();
+  const [cmd, ...pre] = cliInvocation();
   const args = [...pre, 'worker', '--queue', opts.queue, ...(opts.gpu !== undefined ? ['--gpu', opts.gpu] : [])];
   const child = spawn(cmd!, args, {
     cwd: ROOT,

@@ -32,7 +32,6 @@ function input(over: Partial<TrainInput> = {}, sim: Record<string, string> = {},
   };
 }
 
-
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await p;

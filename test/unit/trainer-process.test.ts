@@ -26,7 +26,6 @@ const FAST_ENV = { VIBEOPT_SIM_TIME_SCALE: '10000', VIBEOPT_SIM_DATASET_SIZE: '1
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'vibeopt-proc-'));
 let n = 0;
 
-
 function setup(config: Config, simEnv: Record<string, string>, extra: Partial<RunTrainerOptions> = {}, resumeFrom?: string, outputDir?: string) {
   const spec = simulatorTrainerSpec({ env: { ...FAST_ENV, ...simEnv } });
   const dir = outputDir ?? path.join(tmpRoot, `t${++n}`);
